@@ -1,1 +1,106 @@
-int main() { return 0; }
+// tributary: the broker and, later, its command-line tools, in one binary.
+//
+//   tributary serve [--listen HOST:PORT] [--advertise HOST:PORT] [--data-dir DIR] [--node-id N] [--smp N]
+//   tributary version
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "cluster/metadata_cache.h"
+#include "kafka/request_context.h"
+#include "server/config.h"
+#include "server/server.h"
+#include "storage/data_dir.h"
+
+namespace tributary {
+namespace {
+
+constexpr const char* version_string = "0.1.0";
+
+// Parses "host:port" (the host may be empty for "all interfaces" in listen addresses).
+bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& port) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) return false;
+    unsigned value = 0;
+    auto port_text = std::string_view(text).substr(colon + 1);
+    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || value > 65535) return false;
+    host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    port = static_cast<std::uint16_t>(value);
+    return true;
+}
+
+int serve(server::broker_config config) {
+    auto dir = storage::data_dir::open(config.data_dir, config.node_id);
+    spdlog::info("tributary {} node {} cluster {} data {}", version_string, config.node_id,
+                 dir.identity().cluster_id, dir.path().string());
+
+    cluster::metadata_cache metadata;
+    metadata.cluster_id = dir.identity().cluster_id;
+    metadata.controller_id = model::node_id(config.node_id);
+    metadata.brokers.push_back(cluster::broker_endpoint{model::node_id(config.node_id),
+                                                        config.advertised_host_or_listen(),
+                                                        config.advertised_port_or_listen(), std::nullopt});
+
+    kafka::broker_services services;
+    services.config = &config;
+    services.metadata = &metadata;
+    services.node_id = model::node_id(config.node_id);
+
+    server::server srv(config, services);
+    srv.start();
+    return srv.run_until_signalled();
+}
+
+}  // namespace
+}  // namespace tributary
+
+int main(int argc, char** argv) {
+    using namespace tributary;
+    CLI::App app{"Tributary: a Kafka-compatible event streaming broker"};
+    app.require_subcommand(1);
+
+    server::broker_config config;
+    std::string listen = "127.0.0.1:9092";
+    std::string advertise;
+    std::string log_level = "info";
+    auto* serve_cmd = app.add_subcommand("serve", "Run the broker");
+    serve_cmd->add_option("--listen", listen, "Address to listen on (host:port)")->capture_default_str();
+    serve_cmd->add_option("--advertise", advertise, "Address clients are told to connect to (default: --listen)");
+    serve_cmd->add_option("--data-dir", config.data_dir, "Data directory")->capture_default_str();
+    serve_cmd->add_option("--node-id", config.node_id, "This broker's node id")->capture_default_str();
+    serve_cmd->add_option("--smp", config.smp, "Event-loop threads (0 = one per core)")->capture_default_str();
+    serve_cmd->add_option("--socket-request-max-bytes", config.socket_request_max_bytes,
+                          "Largest request frame accepted")
+        ->capture_default_str();
+    serve_cmd->add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+
+    auto* version_cmd = app.add_subcommand("version", "Print the version");
+
+    CLI11_PARSE(app, argc, argv);
+
+    if (*version_cmd) {
+        std::printf("tributary %s\n", version_string);
+        return 0;
+    }
+    spdlog::set_level(spdlog::level::from_str(log_level));
+    if (!parse_host_port(listen, config.listen_host, config.listen_port)) {
+        spdlog::error("--listen must be host:port, got '{}'", listen);
+        return 2;
+    }
+    if (!advertise.empty() && !parse_host_port(advertise, config.advertised_host, config.advertised_port)) {
+        spdlog::error("--advertise must be host:port, got '{}'", advertise);
+        return 2;
+    }
+    try {
+        return serve(config);
+    } catch (const std::exception& e) {
+        spdlog::critical("cannot start: {}", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,40 @@
+// The registry of API handlers: the one list that decides what this broker serves and advertises.
+#include <algorithm>
+#include <array>
+
+#include "kafka/handlers/api_versions.h"
+#include "kafka/handlers/describe_cluster.h"
+#include "kafka/handlers/handler.h"
+#include "kafka/handlers/metadata.h"
+
+namespace tributary::kafka {
+namespace {
+
+template <typename H>
+constexpr handler_entry entry_for() {
+    static_assert(H::min_version >= 0 && H::min_version <= H::max_version);
+    static_assert(H::max_version <= H::request::max_version, "cannot serve versions the schema lacks");
+    return handler_entry{H::request::api_key, H::min_version, H::max_version, &invoke<H>};
+}
+
+template <typename... H>
+constexpr auto make_registry() {
+    std::array<handler_entry, sizeof...(H)> entries{entry_for<H>()...};
+    std::sort(entries.begin(), entries.end(),
+              [](const handler_entry& a, const handler_entry& b) { return a.api_key < b.api_key; });
+    return entries;
+}
+
+const auto registry = make_registry<api_versions_handler, metadata_handler, describe_cluster_handler>();
+
+}  // namespace
+
+const handler_entry* find_handler(std::int16_t api_key) {
+    auto it = std::lower_bound(registry.begin(), registry.end(), api_key,
+                               [](const handler_entry& e, std::int16_t k) { return e.api_key < k; });
+    return it != registry.end() && it->api_key == api_key ? &*it : nullptr;
+}
+
+std::span<const handler_entry> served_apis() { return registry; }
+
+}  // namespace tributary::kafka

@@ -1,0 +1,36 @@
+// Broker configuration: everything `tributary serve` needs, with defaults that let it start with no
+// configuration at all (127.0.0.1:9092, data in ./data). Names follow Kafka's where Kafka has one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tributary::server {
+
+struct broker_config {
+    // listeners=PLAINTEXT://host:port (one plaintext listener for now)
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 9092;
+    // advertised.listeners: what Metadata tells clients; empty = the listen address.
+    std::string advertised_host;
+    std::uint16_t advertised_port = 0;
+
+    std::string data_dir = "./data";  // log.dirs (a single directory)
+    std::int32_t node_id = 1;         // node.id
+    unsigned smp = 0;                 // event-loop threads; 0 = one per core
+
+    // socket.request.max.bytes: a frame larger than this closes the connection (Kafka's default).
+    std::int32_t socket_request_max_bytes = 100 * 1024 * 1024;
+    // Requests read ahead of their responses on one connection (pipelining depth) before the
+    // connection stops reading: back-pressure instead of unbounded memory.
+    std::uint32_t max_inflight_requests_per_connection = 64;
+
+    const std::string& advertised_host_or_listen() const {
+        return advertised_host.empty() ? listen_host : advertised_host;
+    }
+    std::uint16_t advertised_port_or_listen() const {
+        return advertised_port == 0 ? listen_port : advertised_port;
+    }
+};
+
+}  // namespace tributary::server
