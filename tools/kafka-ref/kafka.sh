@@ -14,7 +14,9 @@
 #     formatted (so start after stop keeps the topics and records; rm -rf <dir> for a fresh cluster);
 #   - listens on PLAINTEXT://127.0.0.1:<port>, controller on CONTROLLER://127.0.0.1:<port+1>;
 #   - advertises 127.0.0.1:<advertised-port> (default <port>) to clients. A different advertised port
-#     is for a proxy in front of the broker (tools/capture/): clients then reconnect through the proxy;
+#     is for a proxy in front of the broker (tools/capture/): clients then reconnect through the proxy,
+#     and so does the broker itself for its inter-broker requests (transaction markers, KIP-890
+#     AddPartitionsToTxn verification), so keep the proxy up while the broker runs;
 #   - any key=value arguments are appended to server.properties (later lines win), e.g.
 #     num.partitions=3 log.flush.interval.messages=1;
 #   - waits (deadline $KAFKA_START_TIMEOUT seconds, default 90) until the broker answers ApiVersions and
