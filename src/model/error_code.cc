@@ -139,6 +139,9 @@ std::string_view error_name(error_code e) {
     case error_code::streams_invalid_topology_epoch: return "STREAMS_INVALID_TOPOLOGY_EPOCH";
     case error_code::streams_topology_fenced: return "STREAMS_TOPOLOGY_FENCED";
     case error_code::share_session_limit_reached: return "SHARE_SESSION_LIMIT_REACHED";
+    case error_code::group_deletion_failed: return "GROUP_DELETION_FAILED";
+    case error_code::streams_topology_description_update_failed: return "STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED";
+    case error_code::controller_id_not_registered: return "CONTROLLER_ID_NOT_REGISTERED";
     }
     return "UNKNOWN";
 }
@@ -169,6 +172,14 @@ bool is_retriable(error_code e) {
     case error_code::unknown_topic_id:
     case error_code::inconsistent_topic_id:
     case error_code::replica_not_available:
+    case error_code::not_controller:
+    case error_code::fetch_session_id_not_found:
+    case error_code::invalid_fetch_session_epoch:
+    case error_code::listener_not_found:
+    case error_code::election_not_needed:
+    case error_code::share_session_not_found:
+    case error_code::invalid_share_session_epoch:
+    case error_code::share_session_limit_reached:
         return true;
     default:
         return false;

@@ -1,6 +1,6 @@
 // Kafka error codes, as the wire protocol numbers them (Kafka's org.apache.kafka.common.protocol.Errors).
 // Errors are data: handlers put these values in response fields; only unparseable frames close a
-// connection. is_retriable() follows Kafka's RetriableException hierarchy for the codes we return.
+// connection. is_retriable() follows Kafka's RetriableException hierarchy (as of Kafka 4.4).
 #pragma once
 
 #include <cstdint>
@@ -144,6 +144,9 @@ enum class error_code : std::int16_t {
     streams_invalid_topology_epoch = 131,
     streams_topology_fenced = 132,
     share_session_limit_reached = 133,
+    group_deletion_failed = 134,
+    streams_topology_description_update_failed = 135,
+    controller_id_not_registered = 136,
 };
 
 // The Kafka name of the code, e.g. "UNKNOWN_TOPIC_OR_PARTITION".
