@@ -10,14 +10,13 @@ namespace {
 
 constexpr int gzip_window_bits = 16 + MAX_WBITS;  // 16+: gzip header and trailer, not zlib's
 
-// The ISIZE trailer field (uncompressed size mod 2^32) as an allocation hint, trusted only as far as
-// deflate can expand (at most ~1032:1).
+// The ISIZE trailer field (uncompressed size mod 2^32 of the last member) as an allocation hint.
 std::size_t gzip_size_hint(bytes::bytes_view input) {
     if (input.size() < 18) return 0;
     const bytes::byte* t = input.data() + input.size() - 4;
     std::size_t isize = std::size_t{t[0]} | (std::size_t{t[1]} << 8) | (std::size_t{t[2]} << 16) |
                         (std::size_t{t[3]} << 24);
-    return isize <= input.size() * 1032 ? isize : 0;
+    return output_size_hint(isize, input.size());
 }
 
 }  // namespace

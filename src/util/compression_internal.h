@@ -16,6 +16,13 @@ compression_error lz4_decompress(bytes::bytes_view input, bytes::byte_vector& ou
 compression_error zstd_compress(bytes::bytes_view input, bytes::byte_vector& out, int level);
 compression_error zstd_decompress(bytes::bytes_view input, bytes::byte_vector& out, std::size_t max_size);
 
+// A first allocation for a stream's output: the size its header claims, believed only up to a ratio
+// real data reaches, so a forged size costs no large allocation before the data proves it.
+inline std::size_t output_size_hint(std::size_t claimed, std::size_t input_size) {
+    const std::size_t believable = input_size * 64 + 65536;
+    return claimed < believable ? claimed : believable;
+}
+
 // An output window for streaming decoders that appends to `out` and never lets it grow more than
 // max_size + 1 bytes past its initial size (the extra byte is how "more than max_size" is detected).
 class bounded_output {

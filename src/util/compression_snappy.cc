@@ -25,6 +25,9 @@ compression_error raw_block(bytes::bytes_view block, bytes::byte_vector& out, st
     const char* p = reinterpret_cast<const char*>(block.data());
     std::size_t length = 0;
     if (!snappy::GetUncompressedLength(p, block.size(), &length)) return compression_error::corrupt_input;
+    // No snappy element expands more than 64 bytes from 3 (about 21:1), so a larger claimed length is a
+    // forgery: refuse it before allocating for it.
+    if (length / 32 > block.size()) return compression_error::corrupt_input;
     if (length > max_size - written) return compression_error::too_large;
     const std::size_t at = out.size();
     out.resize(at + length);

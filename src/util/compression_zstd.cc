@@ -31,7 +31,7 @@ compression_error decompress_with(ZSTD_DCtx* d, bytes::bytes_view input, bytes::
     if (content == ZSTD_CONTENTSIZE_ERROR) return compression_error::corrupt_input;
     if (content != ZSTD_CONTENTSIZE_UNKNOWN) {
         if (content > max_size) return compression_error::too_large;
-        hint = static_cast<std::size_t>(content);
+        hint = output_size_hint(static_cast<std::size_t>(content), input.size());
     }
     bounded_output o(out, max_size, hint);
     ZSTD_inBuffer in{input.data(), input.size(), 0};

@@ -254,3 +254,11 @@ TEST(Compression, OurStreamsMatchTheXerialFramingByteForByte) {
     auto reference = test::read_test_file("compression/lines.txt.xerial-snappy");
     EXPECT_EQ(compressed(compression_type::snappy, reference_lines()), reference);
 }
+
+TEST(Compression, SnappyRejectsAForgedUncompressedLengthBeforeAllocating) {
+    // A raw block claiming 100 MiB (varint 0x80 0x80 0x80 0x32) with a few bytes of "data".
+    const bytes::byte forged[] = {0x80, 0x80, 0x80, 0x32, 0x00, 0x61, 0x62, 0x63};
+    bytes::byte_vector out;
+    EXPECT_EQ(util::decompress(compression_type::snappy, forged, out, unlimited), compression_error::corrupt_input);
+    EXPECT_EQ(out.capacity(), 0u);
+}
