@@ -91,6 +91,17 @@ class MessageEmitter:
             "namespace tributary::protocol {",
             "",
         ]
+        if m.structs:
+            # The nested structs are defined at namespace scope and aliased into the message: a struct
+            # with default member initializers defined inside another class is not default-constructible
+            # until the outer class is complete, which breaks std::optional<nested> under clang.
+            out.append(f"namespace detail::{m.cpp_name} {{")
+            out.append("")
+            for s in m.structs:
+                out += self.struct_decl(s, "")
+                out.append("")
+            out.append(f"}}  // namespace detail::{m.cpp_name}")
+            out.append("")
         summary = f"{m.name}: {m.kind}"
         if m.api_key is not None:
             summary += f", api key {m.api_key}"
@@ -116,7 +127,8 @@ class MessageEmitter:
             "",
         ]
         for s in m.structs:
-            out += self.struct_decl(s, "    ")
+            out.append(f"    using {s.cpp_name} = detail::{m.cpp_name}::{s.cpp_name};")
+        if m.structs:
             out.append("")
         out += self.members(m.root, "    ")
         out += [
