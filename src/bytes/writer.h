@@ -9,6 +9,7 @@
 // and batch length prefixes are filled in after the body is known.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cassert>
 #include <cstdint>
@@ -24,6 +25,7 @@ class writer {
 public:
     // Borrowed spans shorter than this are copied: a fragment costs an iovec entry.
     static constexpr std::size_t external_threshold = 512;
+    static constexpr std::size_t initial_chunk_capacity = 256;
 
     writer() { chunks_.emplace_back(); }
 
@@ -128,7 +130,10 @@ private:
 
     void append(const byte* p, std::size_t n) {
         auto& t = tail();
-        t.insert(t.end(), p, p + n);
+        std::size_t old = t.size();
+        if (t.capacity() - old < n) t.reserve(std::max({t.capacity() * 2, old + n, initial_chunk_capacity}));
+        t.resize(old + n);
+        std::memcpy(t.data() + old, p, n);
         size_ += n;
     }
 

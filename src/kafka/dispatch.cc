@@ -2,7 +2,9 @@
 
 #include "kafka/handlers/api_versions.h"
 #include "kafka/handlers/handler.h"
-#include "protocol/api.h"
+#include "protocol/api_keys.h"
+#include "protocol/messages/api_versions_request.h"
+#include "protocol/messages/request_header.h"
 
 namespace tributary::kafka {
 namespace {
@@ -17,7 +19,8 @@ awaitable<dispatch_result> dispatch(request_context ctx, std::shared_ptr<const b
     if (!r.ok()) co_return close_connection("frame shorter than a request header");
 
     const auto* api = protocol::find_api(ctx.api_key);
-    if (api == nullptr) co_return close_connection("unknown api key " + std::to_string(ctx.api_key));
+    if (api == nullptr || !api->supported())
+        co_return close_connection("unknown api key " + std::to_string(ctx.api_key));
 
     // A version beyond what the schema knows is read with the newest header layout: clients that probe
     // with a newer ApiVersions still send the flexible (v2) header.

@@ -40,7 +40,7 @@ def test_kafka_python_admin_describes_the_cluster(broker):
         desc = admin.describe_cluster()
         assert desc["cluster_id"] == broker.cluster_id()
         assert desc["controller_id"] == 1
-        assert [(b["node_id"], b["host"], b["port"]) for b in desc["brokers"]] == [(1, broker.host, broker.port)]
+        assert [(b["broker_id"], b["host"], b["port"], b["is_fenced"]) for b in desc["brokers"]] == [(1, broker.host, broker.port, False)]
         assert admin.list_topics() == []
     finally:
         admin.close()

@@ -14,7 +14,8 @@
 #include "bytes/reader.h"
 #include "kafka/dispatch.h"
 #include "kafka/request_context.h"
-#include "protocol/api.h"
+#include "protocol/api_keys.h"
+#include "protocol/messages/response_header.h"
 
 namespace tributary::kafka {
 
@@ -43,7 +44,7 @@ awaitable<dispatch_result> invoke(request_context& ctx, bytes::reader& body) {
     typename H::request req;
     req.decode(body, ctx.api_version);
     if (!body.ok()) {
-        co_return close_connection(std::string("malformed ") + std::string(protocol::api_name(ctx.api_key)) +
+        co_return close_connection(std::string("malformed ") + std::string(protocol::find_api(ctx.api_key)->name) +
                                    " v" + std::to_string(ctx.api_version) + " request: " +
                                    std::string(bytes::to_string(body.error())));
     }
