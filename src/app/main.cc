@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <thread>
 
 #include "cluster/metadata_cache.h"
 #include "kafka/request_context.h"
 #include "server/config.h"
+#include "net/shard_set.h"
 #include "server/server.h"
 #include "storage/data_dir.h"
 
@@ -52,9 +54,24 @@ int serve(server::broker_config config) {
     services.metadata = &metadata;
     services.node_id = model::node_id(config.node_id);
 
-    server::server srv(config, services);
+    unsigned shard_count = config.smp != 0 ? config.smp : std::max(1u, std::thread::hardware_concurrency());
+    net::shard_set shards(shard_count);
+    shards.start();
+    server::server srv(shards, config, services);
     srv.start();
-    return srv.run_until_signalled();
+
+    asio::io_context signals_context;
+    asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+    signals.async_wait([](const boost::system::error_code& ec, int signo) {
+        if (!ec) spdlog::info("received signal {}, shutting down", signo);
+    });
+    signals_context.run();
+
+    srv.stop();
+    shards.stop();
+    shards.join();
+    spdlog::info("stopped");
+    return 0;
 }
 
 }  // namespace
