@@ -3,12 +3,15 @@
 
     codegen.py --schemas src/protocol/schemas --out build/generated
     codegen.py --schemas src/protocol/schemas --list-outputs
+    codegen.py --schemas src/protocol/metadata_schemas --messages-only --out build/generated_metadata
 
 Writes, under --out:
     protocol/messages/<message>.{h,cc}    one struct per schema (library tributary_protocol)
     protocol/api_keys.h, protocol/all_apis.h    the API registry
     protocol/testing/random_messages.h, protocol/testing/<message>_random.cc
                                           random message filling for tests (tributary_protocol_testing)
+--messages-only writes the message files alone (no registry, no testing files), for schema sets that
+are not APIs, such as the KRaft metadata records (src/protocol/metadata_schemas).
 A file is rewritten only when its content changes, so unchanged messages are not recompiled.
 See docs/formats/protocol-codegen.md.
 """
@@ -29,7 +32,7 @@ import emit_testing  # noqa: E402
 from schema import SchemaError, load_all  # noqa: E402
 
 
-def outputs(messages) -> dict[str, dict[str, callable]]:
+def outputs(messages, messages_only: bool = False) -> dict[str, dict[str, callable]]:
     """Every output file, relative to --out, grouped by library, with a function producing its text."""
     lib: dict[str, callable] = {}
     testing: dict[str, callable] = {}
@@ -45,6 +48,8 @@ def outputs(messages) -> dict[str, dict[str, callable]]:
         lib[f"protocol/messages/{m.file_stem}.cc"] = lambda r=render: r()["cc"]
         if m.supported:
             testing[f"protocol/testing/{m.file_stem}_random.cc"] = lambda m=m: emit_testing.emit(m)
+    if messages_only:
+        return {"lib": lib}
     lib["protocol/api_keys.h"] = lambda: emit_registry.api_keys_header(messages)
     lib["protocol/all_apis.h"] = lambda: emit_registry.all_apis_header(messages)
     testing["protocol/testing/random_messages.h"] = lambda: emit_testing.random_header(messages)
@@ -67,11 +72,13 @@ def main() -> int:
     ap.add_argument("--out", type=Path, help="output directory (the generated include root)")
     ap.add_argument("--list-outputs", action="store_true",
                     help="print '<group> <relative path>' for every output, write nothing")
+    ap.add_argument("--messages-only", action="store_true",
+                    help="generate the message files only (no API registry, no testing files)")
     args = ap.parse_args()
 
     try:
         messages = load_all(args.schemas)
-        files = outputs(messages)
+        files = outputs(messages, args.messages_only)
         if args.list_outputs:
             for group, entries in files.items():
                 for rel in entries:

@@ -17,7 +17,8 @@ MAX_VERSION = 0x7FFF
 
 PRIMITIVES = {"bool", "int8", "int16", "uint16", "int32", "int64", "float64", "uuid", "string", "bytes",
               "records"}
-MESSAGE_KINDS = {"request", "response", "header", "data"}
+# "metadata": KRaft metadata log records (their apiKey is the record type, not an API).
+MESSAGE_KINDS = {"request", "response", "header", "data", "metadata"}
 MESSAGE_KEYS = {"apiKey", "type", "listeners", "name", "validVersions", "flexibleVersions", "fields",
                 "commonStructs", "latestVersionUnstable"}
 COMMON_STRUCT_KEYS = {"name", "versions", "fields"}
@@ -237,7 +238,7 @@ class _Loader:
             raise SchemaError(f"{self.where}: bad message name {name!r}")
         api_key = doc.get("apiKey")
         if (api_key is None) != (kind in ("header", "data")):
-            raise SchemaError(f"{self.where}: apiKey must be given exactly for requests and responses")
+            raise SchemaError(f"{self.where}: apiKey must be given exactly for requests, responses and metadata records")
         valid = Versions.parse(doc.get("validVersions"), f"{self.where} validVersions")
         flexible = Versions.parse(doc.get("flexibleVersions", "none"), f"{self.where} flexibleVersions")
         if not flexible.empty and flexible.hi != MAX_VERSION:
