@@ -67,10 +67,16 @@ std::optional<bytes::byte_vector> read_bytes_impl(bytes::reader& r, bool compact
     return bytes::byte_vector(view.begin(), view.end());
 }
 
+// Appends `v` unless it is empty: an empty vector's data() is null, and bytes::writer passes it on to
+// memcpy, which must not see a null pointer even for zero bytes.
+void write_raw(bytes::writer& w, bytes::bytes_view v) {
+    if (!v.empty()) w.write_bytes(v);
+}
+
 void write_tagged_field(bytes::writer& w, std::uint32_t tag, bytes::bytes_view value) {
     w.write_uvarint(tag);
     w.write_uvarint(static_cast<std::uint32_t>(value.size()));
-    w.write_bytes(value);
+    write_raw(w, value);
 }
 
 }  // namespace
@@ -134,7 +140,7 @@ void read_unknown_tagged_fields(bytes::reader& r, std::vector<tagged_field>& unk
 void write_string(bytes::writer& w, std::string_view s, bool compact) {
     if (s.size() > max_string_size) s = s.substr(0, max_string_size);
     write_length(w, compact, /*int16_length=*/true, s.size());
-    w.write_chars(s);
+    write_raw(w, bytes::as_bytes(s));
 }
 
 void write_nullable_string(bytes::writer& w, const std::optional<std::string>& s, bool compact,
@@ -150,7 +156,7 @@ void write_nullable_string(bytes::writer& w, const std::optional<std::string>& s
 
 void write_bytes(bytes::writer& w, bytes::bytes_view b, bool compact) {
     write_length(w, compact, /*int16_length=*/false, b.size());
-    w.write_bytes(b);
+    write_raw(w, b);
 }
 
 void write_nullable_bytes(bytes::writer& w, const std::optional<bytes::byte_vector>& b, bool compact,
@@ -170,7 +176,7 @@ void write_records(bytes::writer& w, const protocol::records& records, bool comp
         return;
     }
     write_length(w, compact, /*int16_length=*/false, records.size_bytes());
-    w.write_external(records.data(), records.keepalive());
+    if (records.size_bytes() > 0) w.write_external(records.data(), records.keepalive());
 }
 
 void write_array_length(bytes::writer& w, bool compact, std::size_t count) {
