@@ -73,3 +73,10 @@ add_library(tributary_protocol_testing STATIC EXCLUDE_FROM_ALL
   ${CMAKE_CURRENT_SOURCE_DIR}/testing/random_source.cc ${_testing_sources})
 add_dependencies(tributary_protocol_testing tributary_protocol_codegen)
 target_link_libraries(tributary_protocol_testing PUBLIC tributary_protocol)
+
+# The generated sources all include the same few headers, which dominate their compile time: compiling
+# them in batches (a unity build) cuts the library's build from scratch several-fold. Generated sources
+# define nothing file-local that could clash within a batch.
+set_target_properties(tributary_protocol tributary_protocol_testing PROPERTIES
+  UNITY_BUILD ON
+  UNITY_BUILD_BATCH_SIZE 16)
