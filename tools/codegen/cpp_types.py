@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from schema import ENTITY_TYPES, Field, Message, SchemaError, Struct, Versions
 
 INT_TYPES = {
@@ -249,7 +247,3 @@ def element_min_size(msg: Message, f: Field, context: Versions) -> str:
     if t in FIXED_SIZES:
         return str(FIXED_SIZES[t])
     raise AssertionError("variable-size primitive elements are handled by the caller")
-
-
-def json_dump(obj) -> str:
-    return json.dumps(obj)

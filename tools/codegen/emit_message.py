@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from cpp_types import (FIXED_SIZES, INT_TYPES, TAGGED_FIELD, about_comment, default_initializer,
-                       differs_from_default, element_min_size, entity_type, member_cpp_type)
+from cpp_types import (INT_TYPES, TAGGED_FIELD, about_comment, default_initializer, differs_from_default,
+                       element_min_size, entity_type, member_cpp_type)
 from schema import Field, Message, Struct, Versions
 
 READER = "::tributary::bytes::reader"
@@ -239,7 +239,7 @@ class MessageEmitter:
                 body.append(f"{indent}    case {f.tag}:")
                 c = cond(present, flex)
                 if c == "true":
-                    body += [line for line in inner]
+                    body += inner
                 else:
                     body += guarded(c, inner, indent + "        ")
                     body.append(f"{indent}        return false;")
@@ -249,7 +249,6 @@ class MessageEmitter:
 
     def decode_field(self, f: Field, rd: str, ctx: Versions, tagged: bool, indent: str) -> list[str]:
         """Reads field f from reader `rd` in versions `ctx` (in which it is present)."""
-        t = f.element_type
         name = f.cpp_name
         compact = self.compact(f, ctx)
         nullable = self.nullable(f, ctx)
@@ -356,7 +355,6 @@ class MessageEmitter:
             f"void {self.qualified(s)}::encode({WRITER}& _w, std::int16_t _version) const", body)
 
     def encode_field(self, f: Field, wr: str, ctx: Versions, tagged: bool, indent: str) -> list[str]:
-        t = f.element_type
         name = f.cpp_name
         compact = self.compact(f, ctx)
         nullable = self.nullable(f, ctx)

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -28,12 +27,24 @@ struct capture {
     bool is_request = false;
 };
 
+// "<seq>-<ApiName>-v<version>-<request|response>.bin". (No std::regex: under ASan, g++ 12 warns about
+// its internals with -Wmaybe-uninitialized.)
 std::optional<capture> parse_name(const fs::path& path) {
-    static const std::regex pattern(R"(\d+-([A-Za-z]+)-v(\d+)-(request|response)\.bin)");
-    std::smatch m;
     const std::string name = path.filename().string();
-    if (!std::regex_match(name, m, pattern)) return std::nullopt;
-    return capture{path, m[1].str(), static_cast<std::int16_t>(std::stoi(m[2].str())), m[3].str() == "request"};
+    const std::size_t api_start = name.find('-');
+    const std::size_t version_start = name.find("-v", api_start + 1);
+    const std::size_t kind_start = name.find('-', version_start + 2);
+    if (api_start == std::string::npos || version_start == std::string::npos || kind_start == std::string::npos) {
+        return std::nullopt;
+    }
+    const std::string kind = name.substr(kind_start + 1);
+    const std::string version = name.substr(version_start + 2, kind_start - version_start - 2);
+    if ((kind != "request.bin" && kind != "response.bin") || version.empty() ||
+        version.find_first_not_of("0123456789") != std::string::npos || version.size() > 4) {
+        return std::nullopt;
+    }
+    return capture{path, name.substr(api_start + 1, version_start - api_start - 1),
+                   static_cast<std::int16_t>(std::stoi(version)), kind == "request.bin"};
 }
 
 bytes::byte_vector read_file(const fs::path& path) {

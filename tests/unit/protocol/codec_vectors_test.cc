@@ -11,6 +11,7 @@
 #include "protocol/messages/describe_topic_partitions_request.h"
 #include "protocol/messages/metadata_request.h"
 #include "protocol/messages/produce_request.h"
+#include "protocol/messages/produce_response.h"
 #include "protocol/messages/request_header.h"
 #include "protocol/messages/sasl_authenticate_request.h"
 #include "protocol/wire.h"
@@ -225,6 +226,18 @@ TEST(CodecVectors, ApiVersionsV5AddsNullableClusterIdAndNodeId) {
     req.cluster_id = "c";
     req.node_id = 3;
     EXPECT_EQ(encode(req, 5), wire_bytes("02 'n' 02 'v' 02 'c' 00 00 00 03 00"));
+}
+
+TEST(CodecVectors, ResponsesCanBeBuiltWithDesignatedInitializers) {
+    // The shape used in docs/formats/protocol-codegen.md.
+    produce_response resp;
+    resp.responses.push_back({.name = "t", .partition_responses = {{.index = 0, .base_offset = 42}}});
+    const auto bytes = encode(resp, 9);
+    produce_response decoded;
+    ASSERT_EQ(decode(bytes, 9, decoded), decode_error::none);
+    EXPECT_EQ(decoded.responses.at(0).partition_responses.at(0).base_offset, 42);
+    EXPECT_EQ(decoded.responses.at(0).partition_responses.at(0).log_append_time_ms, -1);  // default
+    EXPECT_EQ(decoded, resp);
 }
 
 // ---- malformed input: one typed error per kind of field --------------------------------------------------
