@@ -161,7 +161,7 @@ class Struct:
 
 @dataclasses.dataclass
 class Message:
-    source: str             # the schema file name
+    source: str             # the schema file, relative to src/protocol ("schemas/ProduceRequest.json")
     name: str               # "ProduceRequest"
     cpp_name: str           # "produce_request"
     kind: str               # request, response, header, data
@@ -264,7 +264,7 @@ class _Loader:
             if cs_name not in self.structs:
                 raise SchemaError(f"{self.where}: common struct {cs_name} is never used")
 
-        msg = Message(source=self.path.name, name=name, cpp_name=snake_case(name), kind=kind,
+        msg = Message(source=f"{self.path.parent.name}/{self.path.name}", name=name, cpp_name=snake_case(name), kind=kind,
                       api_key=api_key, valid_versions=valid, flexible_versions=flexible,
                       latest_version_unstable=unstable, listeners=listeners, root=root,
                       structs=self.order)
