@@ -1,0 +1,276 @@
+// One partition's log: a directory of segments (docs/formats/segment.md) with Kafka's offsets model.
+//
+//   log_start_offset <= high_watermark <= flushed_offset|written_offset <= log_end_offset
+//
+// Offsets are assigned on the event loop when append() is called, so the order of appends is fixed when
+// they are issued; the batch bytes then go to the disk executor (FIFO) and `written_offset` advances as
+// writes complete, `flushed_offset` as fsyncs complete. The high watermark of this single-replica broker
+// is the offset below which data is durable under the topic's flush policy:
+//   - default (flush.messages and flush.ms unset): the flushed offset. An acks=all append returns after
+//     an fsync covers it; one fsync covers every append waiting at that moment (group commit).
+//   - flush.messages / flush.ms set: the written offset; fsyncs happen every N messages / T ms.
+// A consumer therefore never reads a record that a crash (of the process, or of the machine under the
+// default policy) could take back.
+//
+// Ownership: a log belongs to one shard. Every member function must be called on that shard's event
+// loop (the executor open() ran on), and no two calls may overlap except as coroutines on that loop.
+// It never blocks the loop: file I/O runs on the disk executor. close() must complete before the log is
+// destroyed.
+#pragma once
+
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "model/fundamental.h"
+#include "net/asio.h"
+#include "storage/clock.h"
+#include "storage/disk_executor.h"
+#include "storage/errors.h"
+#include "storage/file_io.h"
+#include "storage/log_config.h"
+#include "storage/log_loader.h"
+#include "storage/producer_state.h"
+#include "storage/segment.h"
+#include "util/result.h"
+
+namespace tributary::storage {
+
+// Where a log does its I/O and reads the time. REQUIRES: all three outlive the log.
+struct log_env {
+    explicit log_env(disk_executor& d, file_system& f = posix_file_system(), const clock& c = default_clock())
+        : disk(d), fs(f), clock(c) {}
+    disk_executor& disk;
+    file_system& fs;
+    const storage::clock& clock;
+};
+
+struct append_options {
+    // acks=all: return only once the high watermark covers the appended batches.
+    bool acks_all = false;
+    // client: assign offsets and check idempotence; coordinator: transaction markers (epoch checks
+    // only); replication: keep the offsets and leader epoch in the batches, check nothing.
+    append_origin origin = append_origin::client;
+};
+
+struct log_position {
+    model::offset segment_base_offset{-1};
+    std::uint64_t byte_position = 0;  // in that segment's .log
+};
+
+struct append_result {
+    model::offset base_offset{-1};
+    model::offset last_offset{-1};
+    std::int64_t log_append_time = -1;  // the stamped time under LogAppendTime, else -1
+    model::offset log_start_offset{0};
+    log_position position;   // of the first batch; unset for a duplicate
+    bool duplicate = false;  // a retry of an appended batch: its original offsets, nothing written
+};
+
+// Whole batches as stored, ready to send in a Fetch response without re-encoding.
+struct read_result {
+    std::shared_ptr<const bytes::byte_vector> buffer;  // owns the bytes `records` views
+    bytes::bytes_view records;                         // empty if there is nothing to return
+    model::offset first_offset{-1};                    // base offset of the first batch
+    model::offset next_offset{-1};                     // one past the last batch
+    // At the time of the read.
+    model::offset high_watermark{0};
+    model::offset log_start_offset{0};
+    model::offset log_end_offset{0};
+};
+
+struct segment_info {
+    model::offset base_offset;
+    std::uint64_t size_bytes = 0;
+    std::int64_t max_timestamp = -1;  // -1 if unknown (indexes not loaded yet) or no timestamps
+};
+
+struct retention_result {
+    std::size_t segments_deleted = 0;
+    std::uint64_t bytes_deleted = 0;
+    std::size_t producers_expired = 0;
+    model::offset log_start_offset{0};
+    bool more = false;  // stopped at max_segments: call again
+};
+
+class log {
+public:
+    // Opens (creating if needed) the partition directory `dir`, recovering it if it was not closed
+    // cleanly (log_loader.h); see recovery(). topic_id may be zero; otherwise it must match the
+    // directory's partition.metadata (inconsistent_topic_id) or is written there.
+    static awaitable<util::result<std::unique_ptr<log>, storage_error>> open(log_env env,
+                                                                             std::filesystem::path dir,
+                                                                             log_config config,
+                                                                             model::uuid topic_id);
+
+    log(const log&) = delete;
+    log& operator=(const log&) = delete;
+    ~log();
+
+    // Appends `batches`: one or more concatenated record batches that the caller validated (CRC,
+    // records). For client and coordinator origins the log assigns offsets from log_end_offset(), sets
+    // the partition leader epoch (patching the caller's bytes in place, outside the CRC) and, under
+    // LogAppendTime, stamps the time. Idempotence is checked per producer_state.h, all batches or none.
+    // Returns once the bytes are written (acks=1), or once the high watermark covers them (acks_all).
+    // REQUIRES: `batches` stays valid and unmodified until the returned awaitable completes.
+    awaitable<util::result<append_result, storage_error>> append(bytes::mutable_bytes_view batches,
+                                                                 model::leader_epoch leader_epoch,
+                                                                 append_options options = {});
+
+    // Whole batches from the one holding fetch_offset (or the first after it), none at or past
+    // upper_bound (normally the high watermark; clamped to the written offset), at most max_bytes unless
+    // min_one_batch and the first batch alone is larger (KIP-74). Reads come from one segment at a time,
+    // as Kafka's do. offset_out_of_range iff fetch_offset < log_start_offset or > log_end_offset.
+    awaitable<util::result<read_result, storage_error>> read(model::offset fetch_offset,
+                                                             std::size_t max_bytes, model::offset upper_bound,
+                                                             bool min_one_batch);
+
+    // ListOffsets by timestamp: the first record with timestamp >= `timestamp` at or after the log start
+    // offset and below upper_bound; nullopt if there is none (Kafka's fetchOffsetByTimestamp).
+    awaitable<util::result<std::optional<timestamp_offset>, storage_error>> offset_for_timestamp(
+        std::int64_t timestamp, model::offset upper_bound);
+    // ListOffsets MAX_TIMESTAMP (-3, KIP-734): the record with the largest timestamp below upper_bound
+    // (the first one on ties); nullopt for a log without timestamps.
+    awaitable<util::result<std::optional<timestamp_offset>, storage_error>> max_timestamp_offset(
+        model::offset upper_bound);
+
+    // Removes every record at or after `offset`, at batch granularity: a batch holding `offset` goes
+    // too, so the new log end offset is <= offset. Waits for writes in flight first. Producer state is
+    // rebuilt from the newest snapshot at or below the new end. Returns the new log end offset; no-op
+    // if offset >= log_end_offset. REQUIRES: offset >= log_start_offset.
+    awaitable<util::result<model::offset, storage_error>> truncate_to(model::offset offset);
+
+    // DeleteRecords: moves log_start_offset up to `offset` (persisted before returning) and deletes the
+    // segments wholly below it. offset_out_of_range if offset > high_watermark. Returns the new
+    // log start offset (unchanged if offset is not above it).
+    awaitable<util::result<model::offset, storage_error>> delete_records_before(model::offset offset);
+
+    // retention.ms (by a segment's max timestamp) and retention.bytes: deletes whole closed segments
+    // below the high watermark from the start of the log, at most max_segments per call, and advances
+    // log_start_offset; also expires producer state (producer.id.expiration.ms). Call periodically.
+    awaitable<util::result<retention_result, storage_error>> apply_retention(std::size_t max_segments = 16);
+
+    // Wait until offset `o` is written / flushed (starting a flush if needed). Errors: log_offline,
+    // truncated (o was removed), log_closed.
+    awaitable<storage_error> wait_written(model::offset o);
+    awaitable<storage_error> wait_flushed(model::offset o);
+    // Flushes everything appended so far.
+    awaitable<storage_error> flush();
+    // Completes once high_watermark() > `seen`, or the log is closed, offline or truncated below `seen`
+    // (callers re-check the state). Starts no I/O: for consumers waiting for new data (Fetch long poll).
+    awaitable<void> wait_high_watermark_above(model::offset seen);
+
+    // Stops accepting work, waits for what is in flight, and (unless the log is offline) makes the log
+    // durable and writes the indexes, a producer snapshot, the checkpoint and the clean-shutdown
+    // marker, so the next open() scans nothing.
+    awaitable<void> close();
+    // Stops like close() but writes nothing, as a crash would (tests use it after a simulated crash).
+    awaitable<void> abandon();
+
+    // Applies changed topic configs. Index sizes take effect for new segments.
+    void update_config(const log_config& config) { config_ = config; }
+    const log_config& config() const { return config_; }
+
+    model::offset log_start_offset() const { return log_start_offset_; }
+    model::offset log_end_offset() const { return next_offset_; }
+    model::offset high_watermark() const;
+    // min(high watermark, first offset of an open transaction): what read_committed consumers may see.
+    model::offset last_stable_offset() const;
+    model::offset written_offset() const { return written_offset_; }
+    model::offset flushed_offset() const { return flushed_offset_; }
+    model::offset recovery_point() const { return recovery_point_; }
+    std::uint64_t size_bytes() const;
+    std::vector<segment_info> segments() const;
+    const producer_state& producers() const { return producers_; }
+    const recovery_report& recovery() const { return recovery_; }
+    const std::filesystem::path& dir() const { return dir_; }
+    const model::uuid& topic_id() const { return topic_id_; }
+    bool offline() const { return offline_; }
+
+private:
+    struct io_state;
+    class op_guard;
+    class exclusive_guard;
+    struct write_outcome {
+        sys_errno error = sys_errno::none;
+        bool fatal = false;  // an earlier roll/metadata/fsync failure: the log is offline
+    };
+
+    log(log_env env, std::filesystem::path dir, log_config config, model::uuid topic_id,
+        asio::any_io_executor executor, loaded_log loaded);
+
+    storage_error check_open() const;
+    storage_error check_writable() const;
+    segment& active() { return *segments_.back(); }
+    const segment& active() const { return *segments_.back(); }
+    std::shared_ptr<segment> segment_for(model::offset o) const;       // last with base <= o, else first
+    std::shared_ptr<segment> segment_after(model::offset base) const;  // first with base > base, or null
+    awaitable<storage_error> ensure_loaded(std::shared_ptr<segment> seg);
+
+    // Appending.
+    void mark_dirty();
+    void roll(std::int64_t now_ms);
+    storage_error on_write_done(std::uint64_t generation, const write_outcome& w, model::offset next);
+    awaitable<storage_error> wait_for_high_watermark(model::offset o);
+
+    // Flushing.
+    void request_flush();
+    awaitable<void> flush_loop();
+    void schedule_flush_timer();
+    awaitable<void> flush_timer_loop();
+
+    // Maintenance (log_maintenance.cc).
+    awaitable<storage_error> truncate_locked(model::offset offset);
+    awaitable<void> repair_after_write_failure();
+    awaitable<storage_error> delete_front_segments(std::size_t count, model::offset new_log_start);
+    awaitable<storage_error> write_checkpoint();
+
+    // Coordination on the loop.
+    void spawn(awaitable<void> work);
+    void notify();
+    awaitable<void> wait_change();
+    void go_offline(const char* what, sys_errno e);
+
+    // Constant after construction.
+    log_env env_;
+    std::filesystem::path dir_;
+    model::uuid topic_id_;
+    asio::any_io_executor executor_;
+    std::shared_ptr<io_state> io_;  // shared with disk tasks
+    recovery_report recovery_;
+
+    // Owned by the shard's event loop.
+    log_config config_;
+    std::deque<std::shared_ptr<segment>> segments_;  // never empty; back() is the active segment
+    producer_state producers_;
+    std::set<model::offset> snapshots_;
+    // Invariant: log_start_offset_ <= next_offset_; flushed_offset_ <= written_offset_ <= next_offset_.
+    model::offset log_start_offset_{0};
+    model::offset next_offset_{0};
+    model::offset written_offset_{0};
+    model::offset flushed_offset_{0};
+    model::offset recovery_point_{0};
+    std::optional<std::pair<model::offset, model::offset>>
+        checkpoint_on_disk_;        // (log start, recovery point)
+    std::uint64_t generation_ = 0;  // bumped by every truncation; writes of an older generation are void
+    std::size_t pending_writes_ = 0;
+    std::int64_t unflushed_messages_ = 0;
+    std::size_t ops_in_flight_ = 0;
+    bool clean_marker_on_disk_ = false;
+    bool closed_ = false;
+    bool offline_ = false;
+    bool write_failed_ = false;  // a write failed; appends are refused until the repair truncates
+    storage_error write_error_ = storage_error::none;
+    bool repairing_ = false;
+    bool truncating_ = false;
+    bool exclusive_ = false;  // a truncation, retention or DeleteRecords is running
+    bool flusher_running_ = false;
+    bool flush_timer_armed_ = false;
+    asio::steady_timer changed_;  // never expires; cancel() wakes every wait_change()
+    asio::steady_timer flush_timer_;
+};
+
+}  // namespace tributary::storage
