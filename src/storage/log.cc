@@ -515,8 +515,18 @@ awaitable<void> log::close() {
     marker.active_offset_of_max_timestamp = indexes.offset_of_max_timestamp;
     marker.offset_index_entries = static_cast<std::uint32_t>(indexes.offsets.size());
     marker.time_index_entries = static_cast<std::uint32_t>(indexes.times.size());
+    // Snapshots taken by earlier clean shutdowns inside the active segment are superseded by this one
+    // (a truncation below it replays from the snapshot at the segment's base).
+    std::vector<model::offset> superseded;
+    for (auto it = snapshots_.upper_bound(active().base_offset());
+         it != snapshots_.end() && *it < next_offset_;) {
+        superseded.push_back(*it);
+        it = snapshots_.erase(it);
+    }
+    snapshots_.insert(next_offset_);
     auto task = [&fs = env_.fs, dir = dir_, io = io_, unsynced = std::move(unsynced),
                  active = active().files(), indexes = std::move(indexes), marker,
+                 superseded = std::move(superseded),
                  snapshot = encode_producer_snapshot(next_offset_, producers_)]() -> sys_errno {
         if (int f = io->fatal.load(); f != 0) return make_errno(f);
         for (const auto& f : unsynced) {
@@ -526,6 +536,9 @@ awaitable<void> log::close() {
         const auto snapshot_path =
             dir / format::offset_file_name(marker.log_end_offset, format::producer_snapshot_suffix);
         if (auto e = write_file_unsynced(fs, snapshot_path, snapshot); e != sys_errno::none) return e;
+        for (const auto o : superseded) {
+            fs.remove(dir / format::offset_file_name(o, format::producer_snapshot_suffix));
+        }
         return write_file_unsynced(fs, dir / format::clean_shutdown_file,
                                    encode_clean_shutdown_marker(marker));
     };

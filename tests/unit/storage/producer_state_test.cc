@@ -197,6 +197,20 @@ TEST_F(log_producers, ProducerStateSurvivesRestart) {
     EXPECT_FALSE(next->duplicate);
 }
 
+TEST_F(log_producers, RestartsDoNotAccumulateSnapshots) {
+    open_log();
+    for (int i = 0; i < 4; ++i) {
+        append_ok({.records = 1, .producer = producer_ids{.id = 5, .sequence = i}});
+        close_log();
+        open_log();
+    }
+    std::size_t snapshots = 0;
+    const auto names = fs.list(dir);
+    for (const auto& name : *names) snapshots += name.ends_with(".snapshot");
+    EXPECT_EQ(snapshots, 1u);
+    EXPECT_EQ(lg->producers().find(model::producer_id(5))->last_sequence(), 3);
+}
+
 TEST_F(log_producers, ProducerStateIsRebuiltAfterACrash) {
     config.segment_bytes = 700;
     open_log();
