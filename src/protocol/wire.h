@@ -45,6 +45,11 @@ model::uuid read_uuid(bytes::reader& r);
 // The element count of an array, or -1 when it is null (or on error). Fails unless `count` elements of at
 // least `min_element_size` bytes each fit in the remaining bytes (a zero size counts as one byte).
 std::int64_t read_array_length(bytes::reader& r, bool compact, bool nullable, std::size_t min_element_size);
+// How many elements to reserve for an array of `count`: the decoder appends as it goes, so a count that
+// only claims to fit costs nothing up front beyond this many.
+constexpr std::size_t reserve_hint(std::int64_t count) {
+    return count <= 0 ? 0 : count < 1024 ? static_cast<std::size_t>(count) : 1024;
+}
 // The presence marker of a nullable struct: int8 -1 (null) or 1 in a regular position, unsigned varint 0
 // or 1 inside a tagged field. Returns true iff the struct follows.
 bool read_struct_marker(bytes::reader& r, bool tagged);

@@ -253,7 +253,7 @@ class MessageEmitter:
         compact = self.compact(f, ctx)
         nullable = self.nullable(f, ctx)
         if f.is_array:
-            return self.decode_array(f, rd, ctx, tagged, indent)
+            return self.decode_array(f, rd, ctx, indent)
         if f.struct is not None:
             if not f.nullable:
                 return ([f"{indent}{name} = {{}};"] if tagged else []) + \
@@ -292,7 +292,7 @@ class MessageEmitter:
             return f"wire::read_records({rd}, {compact}, {nullable})"
         raise AssertionError(t)
 
-    def decode_array(self, f: Field, rd: str, ctx: Versions, tagged: bool, indent: str) -> list[str]:
+    def decode_array(self, f: Field, rd: str, ctx: Versions, indent: str) -> list[str]:
         t = f.element_type
         compact = self.compact(f, ctx)
         nullable = self.nullable(f, ctx) if f.nullable else "false"
@@ -300,11 +300,17 @@ class MessageEmitter:
             min_size = ternary(compact, "1", "2" if t == "string" else "4")
         else:
             min_size = element_min_size(self.msg, f, ctx)
+        target = "_a" if f.nullable else f.cpp_name
         if f.struct is not None:
-            elem = [f"{indent}        _e.decode({rd}, _version);",
-                    f"{indent}        if (!{rd}.ok()) break;"]
+            add = f"{target}.emplace_back().decode({rd}, _version);"
         else:
-            elem = [f"{indent}        _e = {self.read_expr(f, rd, compact, 'false')};"]
+            add = f"{target}.push_back({self.read_expr(f, rd, compact, 'false')});"
+        # Elements are appended as they decode, so a count that passes the size check but is followed
+        # by garbage costs no more memory than the elements actually read.
+        fill = [f"{indent}    {target}.reserve(wire::reserve_hint(_n));",
+                f"{indent}    for (std::int64_t _i = 0; _i < _n && {rd}.ok(); ++_i) {{",
+                f"{indent}        {add}",
+                f"{indent}    }}"]
         lines = [f"{indent}{{",
                  f"{indent}    const std::int64_t _n = wire::read_array_length({rd}, {compact}, {nullable}, "
                  f"{min_size});"]
@@ -312,17 +318,12 @@ class MessageEmitter:
             lines += [f"{indent}    if (_n < 0) {{",
                       f"{indent}        {f.cpp_name}.reset();",
                       f"{indent}    }} else {{",
-                      f"{indent}        auto& _a = {f.cpp_name}.emplace(static_cast<std::size_t>(_n));",
-                      f"{indent}        for (auto&& _e : _a) {{"]
-            lines += ["    " + x for x in elem]
-            lines += [f"{indent}        }}", f"{indent}    }}"]
-        else:
-            if tagged:
-                lines.append(f"{indent}    {f.cpp_name}.clear();")
-            lines += [f"{indent}    {f.cpp_name}.resize(_n < 0 ? 0 : static_cast<std::size_t>(_n));",
-                      f"{indent}    for (auto&& _e : {f.cpp_name}) {{"]
-            lines += elem
+                      f"{indent}        auto& _a = {f.cpp_name}.emplace();"]
+            lines += ["    " + x for x in fill]
             lines.append(f"{indent}    }}")
+        else:
+            lines.append(f"{indent}    {f.cpp_name}.clear();")
+            lines += fill
         lines.append(f"{indent}}}")
         return lines
 
