@@ -11,12 +11,9 @@
 #include <string>
 #include <thread>
 
-#include "cluster/metadata_cache.h"
-#include "kafka/request_context.h"
+#include "app/broker.h"
+#include "net/asio.h"
 #include "server/config.h"
-#include "net/shard_set.h"
-#include "server/server.h"
-#include "storage/data_dir.h"
 
 namespace tributary {
 namespace {
@@ -38,39 +35,15 @@ bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& 
 }
 
 int serve(server::broker_config config) {
-    auto dir = storage::data_dir::open(config.data_dir, config.node_id);
-    spdlog::info("tributary {} node {} cluster {} data {}", version_string, config.node_id,
-                 dir.identity().cluster_id, dir.path().string());
-
-    cluster::metadata_cache metadata;
-    metadata.cluster_id = dir.identity().cluster_id;
-    metadata.controller_id = model::node_id(config.node_id);
-    metadata.brokers.push_back(cluster::broker_endpoint{model::node_id(config.node_id),
-                                                        config.advertised_host_or_listen(),
-                                                        config.advertised_port_or_listen(), std::nullopt});
-
-    kafka::broker_services services;
-    services.config = &config;
-    services.metadata = &metadata;
-    services.node_id = model::node_id(config.node_id);
-
-    unsigned shard_count = config.smp != 0 ? config.smp : std::max(1u, std::thread::hardware_concurrency());
-    net::shard_set shards(shard_count);
-    shards.start();
-    server::server srv(shards, config, services);
-    srv.start();
-
+    app::broker b(std::move(config));
+    b.start();
     asio::io_context signals_context;
     asio::signal_set signals(signals_context, SIGINT, SIGTERM);
     signals.async_wait([](const boost::system::error_code& ec, int signo) {
         if (!ec) spdlog::info("received signal {}, shutting down", signo);
     });
     signals_context.run();
-
-    srv.stop();
-    shards.stop();
-    shards.join();
-    spdlog::info("stopped");
+    b.stop();
     return 0;
 }
 

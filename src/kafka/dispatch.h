@@ -26,8 +26,9 @@ struct dispatch_result {
 
 // Parses the request header of `frame` (one frame without its size prefix), decodes the body and runs
 // the handler. `frame` owns the bytes that decoded views (records) point into; it is kept alive until
-// the handler is done.
+// the handler is done, and it is this request's own buffer: Produce patches batch headers (offsets,
+// leader epoch) in place before they go to the log, which is why it is mutable.
 // REQUIRES: ctx.broker is set; runs on the shard's event loop.
-awaitable<dispatch_result> dispatch(request_context ctx, std::shared_ptr<const bytes::byte_vector> frame);
+awaitable<dispatch_result> dispatch(request_context ctx, std::shared_ptr<bytes::byte_vector> frame);
 
 }  // namespace tributary::kafka

@@ -5,8 +5,23 @@
 #include <optional>
 #include <string>
 
+#include <memory>
+#include <vector>
+
+#include "bytes/bytes.h"
+
 #include "cluster/metadata_cache.h"
 #include "server/config.h"
+
+namespace tributary::net {
+class shard_set;
+}
+namespace tributary::cluster {
+class partition_manager;
+}
+namespace tributary::kafka {
+class fetch_session_cache;
+}
 
 namespace tributary::kafka {
 
@@ -16,6 +31,10 @@ struct broker_services {
     const server::broker_config* config = nullptr;
     const cluster::metadata_cache* metadata = nullptr;
     model::node_id node_id;
+    net::shard_set* shards = nullptr;
+    // Indexed by shard; partition_managers[i] may only be used on shard i (see shard_set::invoke_on).
+    std::vector<cluster::partition_manager*> partition_managers;
+    std::vector<kafka::fetch_session_cache*> fetch_sessions;  // by shard, likewise
 };
 
 struct request_context {
@@ -29,6 +48,9 @@ struct request_context {
     std::uint16_t client_port = 0;
     unsigned shard = 0;
     const broker_services* broker = nullptr;
+    // The request's frame buffer (header + body); decoded records point into it. Handlers that hand
+    // those views to work that may outlive the response (an acks=all append that timed out) keep this.
+    std::shared_ptr<bytes::byte_vector> frame;
 };
 
 }  // namespace tributary::kafka

@@ -74,7 +74,7 @@ awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
 }
 
 awaitable<void> connection::handle(std::shared_ptr<connection> self, std::shared_ptr<pending> slot,
-                                   std::shared_ptr<const bytes::byte_vector> frame) {
+                                   std::shared_ptr<bytes::byte_vector> frame) {
     kafka::request_context ctx;
     ctx.client_host = self->peer_host_;
     ctx.client_port = self->peer_port_;

@@ -39,7 +39,7 @@ def test_unknown_api_key_closes_the_connection(broker):
 
 def test_known_but_unserved_api_closes_the_connection(broker):
     bad = Connection(broker.host, broker.port)
-    bad.send(frame(request_header(0, 9, 1, flexible=True) + b"\x00" * 16))  # Produce: not served yet
+    bad.send(frame(request_header(43, 2, 1, flexible=True) + b"\x00" * 16))  # ElectLeaders: not served
     assert bad.is_closed_by_peer()
     assert_still_serving(broker)
 

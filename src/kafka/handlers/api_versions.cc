@@ -9,7 +9,7 @@ void fill_api_keys(protocol::api_versions_response& resp) {
     for (const auto& h : served_apis()) {
         protocol::api_versions_response::api_version v;
         v.api_key = h.api_key;
-        v.min_version = h.min_version;
+        v.min_version = h.advertised_min_version;
         v.max_version = h.max_version;
         resp.api_keys.push_back(std::move(v));
     }

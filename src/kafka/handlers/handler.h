@@ -4,11 +4,15 @@
 //   using request = protocol::<api>_request;  using response = protocol::<api>_response;
 //   static constexpr std::int16_t min_version, max_version;   // what we implement and advertise
 //   static awaitable<response> handle(request_context&, request);
+// or, for an API whose requests may want no response (Produce with acks=0),
+//   static awaitable<std::optional<response>> handle(request_context&, request);
 // invoke<H>() decodes the request body, runs the handler and encodes the response frame. Handlers see
 // only decoded values and return values; they never touch the wire.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <type_traits>
 #include <span>
 
 #include "bytes/reader.h"
@@ -49,7 +53,16 @@ awaitable<dispatch_result> invoke(request_context& ctx, bytes::reader& body) {
                                    std::string(bytes::to_string(body.error())));
     }
     auto resp = co_await H::handle(ctx, std::move(req));
-    co_return encode_response(ctx, resp, ctx.api_version);
+    if constexpr (std::is_same_v<decltype(resp), std::optional<typename H::response>>) {
+        if (!resp) {
+            dispatch_result none;
+            none.what = dispatch_result::kind::no_response;
+            co_return none;
+        }
+        co_return encode_response(ctx, *resp, ctx.api_version);
+    } else {
+        co_return encode_response(ctx, resp, ctx.api_version);
+    }
 }
 
 // One entry per API key that has a handler.
@@ -57,6 +70,10 @@ struct handler_entry {
     std::int16_t api_key = -1;
     std::int16_t min_version = 0;
     std::int16_t max_version = -1;
+    // What ApiVersions advertises as the minimum: normally min_version. Produce advertises 0 although
+    // it serves only 3+ (KAFKA-18659: librdkafka's compressed produce needs a range starting at 0);
+    // requests below min_version are refused like any unserved version.
+    std::int16_t advertised_min_version = 0;
     awaitable<dispatch_result> (*invoke)(request_context&, bytes::reader&) = nullptr;
 };
 

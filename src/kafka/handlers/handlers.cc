@@ -4,8 +4,10 @@
 
 #include "kafka/handlers/api_versions.h"
 #include "kafka/handlers/describe_cluster.h"
+#include "kafka/handlers/fetch.h"
 #include "kafka/handlers/handler.h"
 #include "kafka/handlers/metadata.h"
+#include "kafka/handlers/produce.h"
 
 namespace tributary::kafka {
 namespace {
@@ -14,7 +16,9 @@ template <typename H>
 constexpr handler_entry entry_for() {
     static_assert(H::min_version >= 0 && H::min_version <= H::max_version);
     static_assert(H::max_version <= H::request::max_version, "cannot serve versions the schema lacks");
-    return handler_entry{H::request::api_key, H::min_version, H::max_version, &invoke<H>};
+    std::int16_t advertised_min = H::min_version;
+    if constexpr (requires { H::advertised_min_version; }) advertised_min = H::advertised_min_version;
+    return handler_entry{H::request::api_key, H::min_version, H::max_version, advertised_min, &invoke<H>};
 }
 
 template <typename... H>
@@ -25,7 +29,8 @@ constexpr auto make_registry() {
     return entries;
 }
 
-const auto registry = make_registry<api_versions_handler, metadata_handler, describe_cluster_handler>();
+const auto registry = make_registry<produce_handler, fetch_handler, metadata_handler, api_versions_handler,
+                                    describe_cluster_handler>();
 
 }  // namespace
 

@@ -1,0 +1,95 @@
+#include "app/broker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <thread>
+
+namespace tributary::app {
+
+namespace {
+constexpr const char* version_string = "0.1.0";
+// log.retention.check.interval.ms (Kafka's default).
+constexpr auto retention_check_interval = std::chrono::minutes(5);
+}  // namespace
+
+broker::broker(server::broker_config config) : config_(std::move(config)) {}
+
+broker::~broker() { stop(); }
+
+template <typename F>
+void broker::on_every_shard(F fn) {
+    std::vector<std::future<void>> done;
+    for (unsigned i = 0; i < shards_->size(); ++i) {
+        auto task = [fn, i]() { return fn(i); };
+        done.push_back(asio::co_spawn(shards_->context(i), std::move(task), asio::use_future));
+    }
+    for (auto& f : done) f.get();
+}
+
+void broker::start() {
+    data_dir_.emplace(storage::data_dir::open(config_.data_dir, config_.node_id));
+    spdlog::info("tributary {} node {} cluster {} data {}", version_string, config_.node_id,
+                 data_dir_->identity().cluster_id, data_dir_->path().string());
+
+    metadata_.cluster_id = data_dir_->identity().cluster_id;
+    metadata_.controller_id = model::node_id(config_.node_id);
+    metadata_.brokers.push_back(cluster::broker_endpoint{model::node_id(config_.node_id),
+                                                         config_.advertised_host_or_listen(),
+                                                         config_.advertised_port_or_listen(), std::nullopt});
+
+    unsigned shard_count = config_.smp != 0 ? config_.smp : std::max(1u, std::thread::hardware_concurrency());
+    cluster::broker_config_layers layers;
+    layers.node_id = config_.node_id;
+    metadata_.init_shards(shard_count, cluster::topic_table::empty(layers));
+    shards_ = std::make_unique<net::shard_set>(shard_count);
+    for (unsigned i = 0; i < shard_count; ++i) {
+        disks_.push_back(std::make_unique<storage::thread_disk_executor>("disk-" + std::to_string(i)));
+        partitions_.push_back(std::make_unique<cluster::partition_manager>(
+            i, shard_count, shards_->executor(i), storage::log_env(*disks_.back()), data_dir_->path()));
+        fetch_sessions_.push_back(std::make_unique<kafka::fetch_session_cache>(i));
+    }
+
+    services_.config = &config_;
+    services_.metadata = &metadata_;
+    services_.node_id = model::node_id(config_.node_id);
+    services_.shards = shards_.get();
+    for (unsigned i = 0; i < shard_count; ++i) {
+        services_.partition_managers.push_back(partitions_[i].get());
+        services_.fetch_sessions.push_back(fetch_sessions_[i].get());
+    }
+
+    shards_->start();
+    start_retention();
+    server_ = std::make_unique<server::server>(*shards_, config_, services_);
+    server_->start();
+    running_ = true;
+}
+
+void broker::start_retention() {
+    for (unsigned i = 0; i < shards_->size(); ++i) {
+        auto* pm = partitions_[i].get();
+        auto loop = [pm]() -> awaitable<void> {
+            asio::steady_timer timer(co_await asio::this_coro::executor);
+            for (;;) {
+                timer.expires_after(retention_check_interval);
+                co_await timer.async_wait(asio::use_awaitable);
+                co_await pm->apply_retention();
+            }
+        };
+        shards_->submit_to(i, std::move(loop));
+    }
+}
+
+void broker::stop() {
+    if (!running_) return;
+    running_ = false;
+    server_->stop();
+    on_every_shard([this](unsigned i) { return partitions_[i]->stop(); });
+    shards_->stop();
+    shards_->join();
+    disks_.clear();  // runs what is queued, then joins the disk threads
+    spdlog::info("stopped");
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,50 @@
+// The broker assembled: data directory, shards, per-shard services (disk executor, partition manager,
+// fetch sessions), and the network server, started and stopped in the right order.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "cluster/metadata_cache.h"
+#include "cluster/partition_manager.h"
+#include "kafka/fetch_session.h"
+#include "kafka/request_context.h"
+#include "net/shard_set.h"
+#include "server/config.h"
+#include "server/server.h"
+#include "storage/data_dir.h"
+#include "storage/disk_executor.h"
+
+namespace tributary::app {
+
+class broker {
+public:
+    explicit broker(server::broker_config config);
+    ~broker();
+
+    // Opens the data directory (throws if it is locked or belongs to another node), starts the shards,
+    // recovers the partitions and starts listening.
+    void start();
+    // Stops listening, closes every log cleanly and stops the shards. Safe to call more than once.
+    void stop();
+
+private:
+    // Runs `fn()` (returning awaitable<void>) on every shard and blocks until all have finished.
+    template <typename F>
+    void on_every_shard(F fn);
+    void start_retention();
+
+    server::broker_config config_;
+    std::optional<storage::data_dir> data_dir_;
+    cluster::metadata_cache metadata_;
+    std::unique_ptr<net::shard_set> shards_;
+    std::vector<std::unique_ptr<storage::thread_disk_executor>> disks_;
+    std::vector<std::unique_ptr<cluster::partition_manager>> partitions_;
+    std::vector<std::unique_ptr<kafka::fetch_session_cache>> fetch_sessions_;
+    kafka::broker_services services_;
+    std::unique_ptr<server::server> server_;
+    bool running_ = false;
+};
+
+}  // namespace tributary::app

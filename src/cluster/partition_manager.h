@@ -1,0 +1,69 @@
+// The partitions one shard owns. A partition belongs to the shard owner_shard() names for it; that
+// shard opens its log, serves its produce and fetch work, and closes it. Everything here runs on the
+// owning shard's event loop.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+
+#include "cluster/partition.h"
+#include "model/topic_partition.h"
+#include "net/asio.h"
+#include "storage/log.h"
+
+namespace tributary::cluster {
+
+class topic_table;
+
+// The shard that owns a partition: a stable hash of (topic, partition) over the shard count, so a
+// topic's partitions spread over the cores.
+unsigned owner_shard(std::string_view topic, std::int32_t partition, unsigned shard_count);
+
+class partition_manager {
+public:
+    // REQUIRES: env's disk executor and file system outlive this; `executor` is this shard's loop.
+    partition_manager(unsigned shard, unsigned shard_count, asio::any_io_executor executor, storage::log_env env,
+                      std::filesystem::path data_dir);
+    ~partition_manager();
+
+    unsigned shard() const { return shard_; }
+
+    // Makes the partitions of this shard match `topics`: opens (creating if needed) the logs of
+    // partitions this shard owns, applies changed topic configs, and closes and deletes the data of
+    // partitions whose topic is gone or was re-created with another id. Completes when done, so that
+    // whoever published the table knows every partition of it is open.
+    awaitable<void> reconcile(std::shared_ptr<const topic_table> topics);
+
+    // The partition if this shard owns it and it is open, else null. Callers that await while using
+    // it keep the shared_ptr: a concurrent topic deletion closes the log (further calls fail with
+    // log_closed) but does not free it under them.
+    std::shared_ptr<partition> get(const model::topic_partition& tp);
+    std::shared_ptr<partition> get(std::string_view topic, std::int32_t index);
+
+    // Every partition this shard holds.
+    const std::unordered_map<model::topic_partition, std::shared_ptr<partition>>& partitions() const {
+        return partitions_;
+    }
+
+    // Runs retention on every partition, a bounded amount of work per partition per round.
+    awaitable<void> apply_retention();
+
+    // Closes every log cleanly. REQUIRES: called once, at shutdown.
+    awaitable<void> stop();
+
+private:
+    awaitable<void> open_partition(model::topic_partition tp, model::uuid topic_id, storage::log_config config);
+    awaitable<void> remove_partition(model::topic_partition tp, bool delete_data);
+
+    unsigned shard_;
+    unsigned shard_count_;
+    asio::any_io_executor executor_;
+    storage::log_env env_;
+    std::filesystem::path data_dir_;
+    std::unordered_map<model::topic_partition, std::shared_ptr<partition>> partitions_;
+    bool stopped_ = false;
+};
+
+}  // namespace tributary::cluster
