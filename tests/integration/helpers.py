@@ -157,14 +157,26 @@ def create_topic(bootstrap: str, topic: str, partitions: int = 1, configs: Optio
     return topic
 
 
-def end_offsets(bootstrap: str, topic: str, partitions: int, timeout: float = 20.0) -> dict:
-    """{partition: (low, high)} watermarks (ListOffsets earliest/latest) through librdkafka."""
-    from confluent_kafka import Consumer, TopicPartition
+def end_offsets(bootstrap: str, topic: str, partitions: int, timeout: float = 30.0) -> dict:
+    """{partition: (low, high)} watermarks (ListOffsets earliest/latest) through librdkafka. Errors (a
+    restarted broker answers NOT_LEADER_OR_FOLLOWER while it loads) are retried until the deadline."""
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "tributary-tests-watermarks",
                   "enable.auto.commit": False})
+    deadline = time.monotonic() + timeout
     try:
-        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout, cached=False)
-                for p in range(partitions)}
+        out = {}
+        for p in range(partitions):
+            while True:
+                try:
+                    out[p] = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)
+                    break
+                except KafkaException:
+                    # librdkafka does not flag NOT_LEADER_OR_FOLLOWER as retriable here: retry any error.
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        return out
     finally:
         c.close()
 
