@@ -1,0 +1,127 @@
+// The controller: the only writer of cluster metadata (topics, partitions, topic and dynamic broker
+// configs, producer id blocks). It lives on shard 0. Every change is
+//   1. planned against the current topic table (topic_commands.h, config_commands.h: Kafka's checks),
+//   2. appended to the metadata log as one batch and fsynced (metadata_log.h),
+//   3. applied to a new topic table snapshot,
+//   4. published to every shard: the shard's metadata_cache slot, then the partition manager's
+//      reconcile() on that shard (which opens the new partitions' logs and removes deleted ones),
+// and only then answered. Changes run one at a time, in arrival order.
+//
+// At start the log is replayed into the table (a restart rebuilds exactly the same topics, ids and
+// configs) and the result is published before the broker accepts connections. This log is the seed of
+// the replicated controller log to come.
+//
+// Threading: the public request methods may be called from a coroutine on any shard; they run on
+// shard 0 and resume on the caller's shard. start() and stop() run on shard 0. Everything else is
+// shard 0's state.
+#pragma once
+
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "cluster/config_commands.h"
+#include "cluster/metadata_cache.h"
+#include "cluster/metadata_log.h"
+#include "cluster/topic_commands.h"
+#include "model/error_code.h"
+#include "net/shard_set.h"
+#include "storage/log.h"
+
+namespace tributary::cluster {
+
+// Producer ids are handed out from blocks of this size; each block is one durable ProducerIdsRecord,
+// so an id is never given twice, even across restarts (as Kafka's ProducerIdControlManager).
+inline constexpr std::int64_t producer_id_block_size = 1000;
+
+struct producer_id_allocation {
+    model::producer_id id{-1};
+    // NOT_CONTROLLER while stopping, KAFKA_STORAGE_ERROR when the metadata log cannot be written.
+    model::error_code error = model::error_code::none;
+};
+
+class controller {
+public:
+    // Called on each shard after a new snapshot is installed there, before the controller answers:
+    // the partition manager's reconcile on that shard.
+    using reconcile_fn = std::function<awaitable<void>(unsigned shard, std::shared_ptr<const topic_table>)>;
+
+    // `static_layers` holds node.id and the static broker configs (server.properties, flags).
+    // REQUIRES: shards, cache and what `env` refers to outlive the controller.
+    controller(net::shard_set& shards, metadata_cache& cache, storage::log_env env, std::filesystem::path data_dir,
+               broker_config_layers static_layers);
+    ~controller();
+    controller(const controller&) = delete;
+    controller& operator=(const controller&) = delete;
+
+    // REQUIRES: called before start().
+    void set_reconciler(reconcile_fn fn) { reconcile_ = std::move(fn); }
+
+    // Opens and replays the metadata log (writing the format record into a new one) and publishes the
+    // table to every shard. Throws std::runtime_error when the log cannot be opened or replayed: the
+    // broker must not start with metadata it cannot read. REQUIRES: runs on shard 0, once.
+    awaitable<void> start();
+    // Waits for the change in flight, refuses new ones (NOT_CONTROLLER) and closes the log.
+    // REQUIRES: runs on shard 0, after start().
+    awaitable<void> stop();
+    // Stops like stop() but leaves the log as a crash would (tests use it).
+    awaitable<void> abandon();
+
+    // CreateTopics. With validate_only the results are what a real creation would give, nothing is
+    // written. Results are in input order.
+    awaitable<std::vector<create_topic_result>> create_topics(std::vector<topic_spec> topics, bool validate_only);
+    // Creates the named topics that do not exist yet with auto_create_spec(); existing ones succeed.
+    awaitable<std::vector<create_topic_result>> auto_create_topics(std::vector<std::string> names);
+    awaitable<std::vector<delete_topic_result>> delete_topics(std::vector<topic_ref> topics);
+    awaitable<std::vector<api_error>> create_partitions(std::vector<partition_increase> topics, bool validate_only);
+    awaitable<std::vector<api_error>> alter_configs(std::vector<legacy_config_change> changes, bool validate_only);
+    awaitable<std::vector<api_error>> incremental_alter_configs(std::vector<incremental_config_change> changes,
+                                                                bool validate_only);
+
+    // A producer id never handed out before (for InitProducerId).
+    awaitable<producer_id_allocation> allocate_producer_id();
+
+    // The current table. REQUIRES: runs on shard 0.
+    const std::shared_ptr<const topic_table>& current() const { return table_; }
+
+private:
+    template <typename R>
+    using planner = std::function<plan<R>(const topic_table&)>;
+
+    // Runs `fn` on shard 0 and returns its result on the caller's shard.
+    template <typename F>
+    auto on_controller(F fn) -> std::invoke_result_t<F>;
+
+    // Serialised: plan, append, apply, publish. On a write failure every successful result becomes
+    // `failed(error)`.
+    template <typename R>
+    awaitable<std::vector<R>> execute(planner<R> make_plan, bool validate_only);
+    awaitable<model::error_code> commit(std::vector<metadata_record> records);
+    awaitable<void> publish(std::shared_ptr<const topic_table> table);
+    awaitable<void> publish_on(unsigned shard, std::shared_ptr<const topic_table> table);
+    awaitable<producer_id_allocation> allocate_producer_id_here();
+    awaitable<void> acquire();
+    void release();
+
+    net::shard_set& shards_;
+    metadata_cache& cache_;
+    storage::log_env env_;
+    std::filesystem::path data_dir_;
+    model::node_id node_;
+    reconcile_fn reconcile_;
+
+    // Shard 0's state.
+    std::unique_ptr<metadata_log> log_;
+    std::shared_ptr<const topic_table> table_;
+    std::int64_t next_producer_id_block_ = 0;  // first id of the next block to write
+    std::int64_t next_producer_id_ = 0;        // next id to hand out from the current block
+    std::int64_t producer_id_block_end_ = 0;   // one past the current block
+    bool busy_ = false;                        // a change is running
+    std::deque<std::shared_ptr<net::event>> waiters_;
+    bool stopped_ = false;
+    bool failed_ = false;  // a metadata write failed: the log is offline until restart
+};
+
+}  // namespace tributary::cluster
