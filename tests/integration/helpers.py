@@ -12,7 +12,8 @@ restart the broker (test_durability.py) start their own reference Kafka with kaf
 Size
 ----
 Tests default to a CI size (each well under a minute against Kafka). TRIBUTARY_SOAK=1 scales them up
-(more records, more kill rounds); see `scaled`.
+(more records, more kill rounds), TRIBUTARY_TEST_SCALE=0.2 scales the CI size down (sanitizer builds);
+see `scaled`.
 
 No fixed sleeps as synchronisation: wait with `eventually` (a deadline and a predicate).
 """
@@ -34,6 +35,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 KAFKA_REF = ROOT / "tools" / "kafka-ref"
 REFERENCE_ENV = "TRIBUTARY_REFERENCE_KAFKA"
 SOAK_ENV = "TRIBUTARY_SOAK"
+SCALE_ENV = "TRIBUTARY_TEST_SCALE"
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 
 
@@ -51,8 +53,12 @@ def soak() -> bool:
 
 
 def scaled(ci: int, soak_value: int) -> int:
-    """`ci` normally, `soak_value` when TRIBUTARY_SOAK is set."""
-    return soak_value if soak() else ci
+    """`ci` normally, `soak_value` when TRIBUTARY_SOAK is set. TRIBUTARY_TEST_SCALE (a factor, e.g. 0.2
+    for a slow sanitizer build) multiplies the CI size."""
+    if soak():
+        return soak_value
+    factor = float(os.environ.get(SCALE_ENV, "1") or "1")
+    return max(1, int(ci * factor))
 
 
 @dataclasses.dataclass

@@ -30,8 +30,8 @@ import time
 import pytest
 
 from conftest import Broker, free_port
-from helpers import ReferenceKafkaProcess, create_topic, end_offsets, eventually, reference_bootstrap, scaled, \
-    topic_partitions, unique_topic
+from helpers import (ReferenceKafkaProcess, create_topic, end_offsets, eventually, reference_bootstrap, scaled,
+                     soak, topic_partitions, unique_topic)
 
 PARTITIONS = 4
 PAD = b"." * 80
@@ -244,7 +244,7 @@ def _check_continuation(server, round_acks, ends, label):
 
 
 def test_kill9_during_acks_all_production(server):
-    rounds = scaled(3, 10)
+    rounds = 10 if soak() else 3
     max_kill = scaled(20_000, 100_000)
     seed = int(os.environ.get("TRIBUTARY_DURABILITY_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)

@@ -18,8 +18,8 @@ TOOLS = "org.apache.kafka.tools"
 
 def run_tool(target, classpath, main, *args, timeout=120, check=True):
     # C1 only and the serial collector: these short-lived JVMs start about a third faster.
-    out = subprocess.run(["java", "-Xmx512M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath, f"{TOOLS}.{main}", *args],
-                         capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run(["java", "-Xmx512M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath,
+                          f"{TOOLS}.{main}", *args], capture_output=True, text=True, timeout=timeout)
     if check and out.returncode != 0:
         pytest.fail(f"{main} {' '.join(args)} exited {out.returncode}:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}\n"
                     f"{target.log_excerpt()}", pytrace=False)
