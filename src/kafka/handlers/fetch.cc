@@ -6,10 +6,9 @@
 
 #include "cluster/partition_manager.h"
 #include "kafka/fetch_session.h"
+#include "kafka/partition_calls.h"
 #include "kafka/topic_lookup.h"
 #include "model/error_code.h"
-#include "net/shard_set.h"
-#include "net/when_all.h"
 
 namespace tributary::kafka {
 namespace {
@@ -36,12 +35,6 @@ struct partition_read {
     std::int64_t log_start_offset = -1;
     std::shared_ptr<const bytes::byte_vector> buffer;
     bytes::bytes_view records;
-};
-
-struct read_request {
-    std::size_t index;  // into the item list
-    fetch_item item;
-    std::size_t max_bytes;
 };
 
 awaitable<partition_read> read_partition(std::shared_ptr<cluster::partition> p, fetch_item item,
@@ -74,46 +67,27 @@ awaitable<partition_read> read_partition(std::shared_ptr<cluster::partition> p, 
     co_return out;
 }
 
-awaitable<std::vector<partition_read>> read_on_shard(const broker_services* broker, unsigned shard,
-                                                     std::vector<read_request> reads, bool committed,
-                                                     std::shared_ptr<cluster::data_waiter> waiter) {
-    auto& pm = *broker->partition_managers[shard];
-    std::vector<awaitable<partition_read>> tasks;
-    tasks.reserve(reads.size());
-    for (auto& r : reads) tasks.push_back(read_partition(pm.get(r.item.tp), r.item, r.max_bytes, committed, waiter));
-    co_return co_await net::when_all(std::move(tasks));
-}
-
-// Reads every readable item once, concurrently per owner shard. Returns results by item index.
+// Reads every readable item once, on the owner shards. Returns results by item index.
 awaitable<std::vector<partition_read>> read_all(const request_context& ctx, const std::vector<fetch_item>& items,
                                                 std::size_t max_bytes, bool committed,
                                                 std::shared_ptr<cluster::data_waiter> waiter) {
-    const auto* broker = ctx.broker;
     std::vector<partition_read> results(items.size());
-    std::map<unsigned, std::vector<read_request>> by_shard;
+    std::vector<fetch_item> readable;
+    std::vector<std::size_t> where;
     for (std::size_t i = 0; i < items.size(); ++i) {
         if (items[i].error != error_code::none) {
             results[i].error = items[i].error;
             continue;
         }
-        auto per_partition = std::min<std::size_t>(std::max(items[i].partition_max_bytes, 0), max_bytes);
-        unsigned owner = cluster::owner_shard(items[i].tp.topic, items[i].tp.partition, broker->shards->size());
-        by_shard[owner].push_back(read_request{i, items[i], per_partition});
+        readable.push_back(items[i]);
+        where.push_back(i);
     }
-    std::vector<unsigned> shards;
-    std::vector<awaitable<std::vector<partition_read>>> calls;
-    for (auto& [shard, reads] : by_shard) {
-        shards.push_back(shard);
-        auto call = [broker, shard, reads, committed, waiter]() mutable {
-            return read_on_shard(broker, shard, std::move(reads), committed, waiter);
-        };
-        calls.push_back(broker->shards->invoke_on(shard, std::move(call)));
-    }
-    auto per_shard = co_await net::when_all(std::move(calls));
-    for (std::size_t s = 0; s < shards.size(); ++s) {
-        const auto& reads = by_shard[shards[s]];
-        for (std::size_t j = 0; j < reads.size(); ++j) results[reads[j].index] = std::move(per_shard[s][j]);
-    }
+    auto read = [max_bytes, committed, waiter](std::shared_ptr<cluster::partition> p, fetch_item item) {
+        auto limit = std::min<std::size_t>(static_cast<std::size_t>(std::max(item.partition_max_bytes, 0)), max_bytes);
+        return read_partition(std::move(p), std::move(item), limit, committed, waiter);
+    };
+    auto reads = co_await on_owner_shards<partition_read>(ctx, std::move(readable), read);
+    for (std::size_t j = 0; j < where.size(); ++j) results[where[j]] = std::move(reads[j]);
     co_return results;
 }
 

@@ -6,6 +6,7 @@
 #include "kafka/handlers/describe_cluster.h"
 #include "kafka/handlers/fetch.h"
 #include "kafka/handlers/handler.h"
+#include "kafka/handlers/list_offsets.h"
 #include "kafka/handlers/metadata.h"
 #include "kafka/handlers/produce.h"
 
@@ -29,7 +30,7 @@ constexpr auto make_registry() {
     return entries;
 }
 
-const auto registry = make_registry<produce_handler, fetch_handler, metadata_handler, api_versions_handler,
+const auto registry = make_registry<produce_handler, fetch_handler, list_offsets_handler, metadata_handler, api_versions_handler,
                                     describe_cluster_handler>();
 
 }  // namespace

@@ -1,13 +1,11 @@
 #include "kafka/handlers/produce.h"
 
 #include <chrono>
-#include <map>
 
 #include "cluster/partition_manager.h"
+#include "kafka/partition_calls.h"
 #include "kafka/topic_lookup.h"
 #include "model/error_code.h"
-#include "net/shard_set.h"
-#include "net/when_all.h"
 #include "protocol/record_batch.h"
 
 namespace tributary::kafka {
@@ -120,26 +118,14 @@ awaitable<partition_result> append_one(std::shared_ptr<cluster::partition> p, by
     co_return state->result;
 }
 
-awaitable<std::vector<partition_result>> append_on_shard(const broker_services* broker, unsigned shard,
-                                                         std::vector<append_item> items, bool acks_all,
-                                                         std::chrono::milliseconds timeout,
-                                                         std::shared_ptr<bytes::byte_vector> frame) {
-    auto& pm = *broker->partition_managers[shard];
-    std::vector<awaitable<partition_result>> tasks;
-    tasks.reserve(items.size());
-    for (auto& item : items) tasks.push_back(append_one(pm.get(item.tp), item.batches, acks_all, timeout, frame));
-    co_return co_await net::when_all(std::move(tasks));
-}
-
 }  // namespace
 
 awaitable<std::optional<protocol::produce_response>> produce_handler::handle(request_context& ctx, request req) {
     const std::int16_t version = ctx.api_version;
-    const auto* broker = ctx.broker;
 
     // Flat results in request order: results[slot] for the slot-th partition of the request.
     std::vector<partition_result> results;
-    std::map<unsigned, std::vector<append_item>> by_shard;
+    std::vector<append_item> appends;
     const bool valid_acks = req.acks == 0 || req.acks == 1 || req.acks == -1;
 
     auto topics = topics_on(ctx);
@@ -165,28 +151,17 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
             // The frame is this request's own mutable buffer (dispatch.h); the log patches it in place.
             auto view = part.records.data();
             bytes::mutable_bytes_view batches(const_cast<bytes::byte*>(view.data()), view.size());
-            unsigned owner = cluster::owner_shard(t->name, part.index, broker->shards->size());
-            by_shard[owner].push_back(append_item{slot, model::topic_partition{t->name, part.index}, batches});
+            appends.push_back(append_item{slot, model::topic_partition{t->name, part.index}, batches});
         }
     }
 
     const bool acks_all = req.acks == -1;
     const auto timeout = std::chrono::milliseconds(std::max(0, req.timeout_ms));
-    std::vector<unsigned> shards;
-    std::vector<awaitable<std::vector<partition_result>>> calls;
-    for (auto& [shard, items] : by_shard) {
-        shards.push_back(shard);
-        // A copy goes to the owner shard; by_shard keeps the slots for the answers.
-        auto call = [broker, shard, items, acks_all, timeout, frame = ctx.frame]() mutable {
-            return append_on_shard(broker, shard, std::move(items), acks_all, timeout, frame);
-        };
-        calls.push_back(broker->shards->invoke_on(shard, std::move(call)));
-    }
-    auto per_shard = co_await net::when_all(std::move(calls));
-    for (std::size_t i = 0; i < shards.size(); ++i) {
-        const auto& items = by_shard[shards[i]];
-        for (std::size_t j = 0; j < items.size() && j < per_shard[i].size(); ++j) results[items[j].slot] = std::move(per_shard[i][j]);
-    }
+    auto append = [acks_all, timeout, frame = ctx.frame](std::shared_ptr<cluster::partition> p, append_item item) {
+        return append_one(std::move(p), item.batches, acks_all, timeout, frame);
+    };
+    auto appended = co_await on_owner_shards<partition_result>(ctx, appends, append);
+    for (std::size_t i = 0; i < appends.size(); ++i) results[appends[i].slot] = std::move(appended[i]);
 
     if (req.acks == 0) co_return std::nullopt;
 
