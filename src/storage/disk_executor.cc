@@ -22,24 +22,31 @@ thread_disk_executor::~thread_disk_executor() {
 }
 
 void thread_disk_executor::submit(std::unique_ptr<disk_task> task) {
+    bool was_idle = false;
     {
         std::lock_guard lock(mu_);
+        was_idle = queue_.empty() && idle_;
         queue_.push_back(std::move(task));
     }
-    cv_.notify_one();
+    if (was_idle) cv_.notify_one();  // a busy thread finds the task when it takes the queue next
 }
 
 void thread_disk_executor::loop() {
+    std::deque<std::unique_ptr<disk_task>> batch;
     for (;;) {
-        std::unique_ptr<disk_task> task;
         {
             std::unique_lock lock(mu_);
+            idle_ = true;
             cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            idle_ = false;
             if (queue_.empty()) return;  // stopping, and everything queued has run
-            task = std::move(queue_.front());
-            queue_.pop_front();
+            batch.swap(queue_);          // take everything queued: one lock per burst, not per task
         }
-        task->run();
+        for (auto& task : batch) {
+            task->run();
+            task.reset();
+        }
+        batch.clear();
     }
 }
 

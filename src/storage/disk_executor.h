@@ -59,6 +59,7 @@ private:
     std::condition_variable cv_;
     std::deque<std::unique_ptr<disk_task>> queue_;  // guarded by mu_
     bool stopping_ = false;                         // guarded by mu_
+    bool idle_ = false;                             // guarded by mu_: the thread waits on cv_
     std::thread thread_;
 };
 
