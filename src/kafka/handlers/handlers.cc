@@ -3,9 +3,13 @@
 #include <array>
 
 #include "kafka/handlers/api_versions.h"
+#include "kafka/handlers/delete_records.h"
 #include "kafka/handlers/describe_cluster.h"
+#include "kafka/handlers/describe_log_dirs.h"
+#include "kafka/handlers/describe_producers.h"
 #include "kafka/handlers/fetch.h"
 #include "kafka/handlers/handler.h"
+#include "kafka/handlers/init_producer_id.h"
 #include "kafka/handlers/list_offsets.h"
 #include "kafka/handlers/metadata.h"
 #include "kafka/handlers/produce.h"
@@ -30,8 +34,9 @@ constexpr auto make_registry() {
     return entries;
 }
 
-const auto registry = make_registry<produce_handler, fetch_handler, list_offsets_handler, metadata_handler, api_versions_handler,
-                                    describe_cluster_handler>();
+const auto registry = make_registry<produce_handler, fetch_handler, list_offsets_handler, metadata_handler,
+                                    api_versions_handler, init_producer_id_handler, delete_records_handler,
+                                    describe_log_dirs_handler, describe_cluster_handler, describe_producers_handler>();
 
 }  // namespace
 
