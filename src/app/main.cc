@@ -1,6 +1,7 @@
 // tributary: the broker and, later, its command-line tools, in one binary.
 //
-//   tributary serve [--listen HOST:PORT] [--advertise HOST:PORT] [--data-dir DIR] [--node-id N] [--smp N]
+//   tributary serve [--config server.properties] [--listen HOST:PORT] [--advertise HOST:PORT]
+//                   [--data-dir DIR] [--node-id N] [--smp N]
 //   tributary version
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "app/broker.h"
+#include "app/config_file.h"
 #include "net/asio.h"
 #include "server/config.h"
 
@@ -59,15 +61,23 @@ int main(int argc, char** argv) {
     std::string listen = "127.0.0.1:9092";
     std::string advertise;
     std::string log_level = "info";
+    std::string config_file;
     auto* serve_cmd = app.add_subcommand("serve", "Run the broker");
-    serve_cmd->add_option("--listen", listen, "Address to listen on (host:port)")->capture_default_str();
-    serve_cmd->add_option("--advertise", advertise, "Address clients are told to connect to (default: --listen)");
-    serve_cmd->add_option("--data-dir", config.data_dir, "Data directory")->capture_default_str();
-    serve_cmd->add_option("--node-id", config.node_id, "This broker's node id")->capture_default_str();
+    serve_cmd->add_option("--config", config_file,
+                          "Kafka-style server.properties (listeners, log.dirs, node.id, num.partitions, log.*...); "
+                          "flags given too override it");
+    auto* listen_opt =
+        serve_cmd->add_option("--listen", listen, "Address to listen on (host:port)")->capture_default_str();
+    auto* advertise_opt =
+        serve_cmd->add_option("--advertise", advertise, "Address clients are told to connect to (default: --listen)");
+    auto* data_dir_opt = serve_cmd->add_option("--data-dir", config.data_dir, "Data directory")->capture_default_str();
+    auto* node_id_opt =
+        serve_cmd->add_option("--node-id", config.node_id, "This broker's node id")->capture_default_str();
     serve_cmd->add_option("--smp", config.smp, "Event-loop threads (0 = one per core)")->capture_default_str();
-    serve_cmd->add_option("--socket-request-max-bytes", config.socket_request_max_bytes,
-                          "Largest request frame accepted")
-        ->capture_default_str();
+    auto* max_bytes_opt = serve_cmd
+                              ->add_option("--socket-request-max-bytes", config.socket_request_max_bytes,
+                                           "Largest request frame accepted")
+                              ->capture_default_str();
     serve_cmd->add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
 
     auto* version_cmd = app.add_subcommand("version", "Print the version");
@@ -86,6 +96,32 @@ int main(int argc, char** argv) {
     if (!advertise.empty() && !parse_host_port(advertise, config.advertised_host, config.advertised_port)) {
         spdlog::error("--advertise must be host:port, got '{}'", advertise);
         return 2;
+    }
+    // Kafka-named configs: the file's, then the flags given on the command line.
+    cluster::config_map props;
+    if (!config_file.empty()) {
+        if (auto e = app::read_properties_file(config_file, props)) {
+            spdlog::error("--config: {}", *e);
+            return 2;
+        }
+    }
+    if (listen_opt->count()) props["listeners"] = "PLAINTEXT://" + listen;
+    if (advertise_opt->count()) props["advertised.listeners"] = "PLAINTEXT://" + advertise;
+    if (data_dir_opt->count()) props["log.dirs"] = config.data_dir;
+    if (node_id_opt->count()) {
+        props["node.id"] = std::to_string(config.node_id);
+        props.erase("broker.id");
+    }
+    if (max_bytes_opt->count()) props["socket.request.max.bytes"] = std::to_string(config.socket_request_max_bytes);
+    std::vector<std::string> unknown;
+    if (auto e = app::apply_static_configs(std::move(props), config, unknown)) {
+        spdlog::error("configuration: {}", *e);
+        return 2;
+    }
+    if (!unknown.empty()) {
+        std::string names;
+        for (const auto& n : unknown) names += (names.empty() ? "" : ", ") + n;
+        spdlog::warn("these configs are not used by Tributary: {}", names);
     }
     try {
         return serve(config);

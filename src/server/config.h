@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 
 namespace tributary::server {
@@ -24,6 +26,11 @@ struct broker_config {
     // Requests read ahead of their responses on one connection (pipelining depth) before the
     // connection stops reading: back-pressure instead of unbounded memory.
     std::uint32_t max_inflight_requests_per_connection = 64;
+
+    // The Kafka-named configs given at start (server.properties via --config, then flags), as given;
+    // the fields above are derived from them (app/config_file.h). DescribeConfigs reports them as
+    // STATIC_BROKER_CONFIG.
+    std::map<std::string, std::string, std::less<>> static_configs;
 
     const std::string& advertised_host_or_listen() const {
         return advertised_host.empty() ? listen_host : advertised_host;
