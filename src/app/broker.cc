@@ -41,6 +41,7 @@ void broker::start() {
     unsigned shard_count = config_.smp != 0 ? config_.smp : std::max(1u, std::thread::hardware_concurrency());
     cluster::broker_config_layers layers;
     layers.node_id = config_.node_id;
+    layers.static_props = config_.static_configs;
     metadata_.init_shards(shard_count, cluster::topic_table::empty(layers));
     shards_ = std::make_unique<net::shard_set>(shard_count);
     for (unsigned i = 0; i < shard_count; ++i) {
@@ -59,11 +60,22 @@ void broker::start() {
         services_.fetch_sessions.push_back(fetch_sessions_[i].get());
     }
 
+    // The controller replays the metadata log and has every shard's partition manager open its
+    // partitions before the server accepts a connection.
+    metadata_disk_ = std::make_unique<storage::thread_disk_executor>("metadata-disk");
+    controller_ = std::make_unique<cluster::controller>(*shards_, metadata_, storage::log_env(*metadata_disk_),
+                                                        data_dir_->path(), layers);
+    metadata_.controller = controller_.get();
+    controller_->set_reconciler([this](unsigned shard, std::shared_ptr<const cluster::topic_table> t) {
+        return partitions_[shard]->reconcile(std::move(t));
+    });
+
     shards_->start();
+    running_ = true;  // from here on stop() (also from the destructor, if a step below throws) undoes it
+    asio::co_spawn(shards_->context(0), controller_->start(), asio::use_future).get();
     start_retention();
     server_ = std::make_unique<server::server>(*shards_, config_, services_);
     server_->start();
-    running_ = true;
 }
 
 void broker::start_retention() {
@@ -84,7 +96,8 @@ void broker::start_retention() {
 void broker::stop() {
     if (!running_) return;
     running_ = false;
-    server_->stop();
+    if (server_) server_->stop();
+    asio::co_spawn(shards_->context(0), controller_->stop(), asio::use_future).get();
     on_every_shard([this](unsigned i) { return partitions_[i]->stop(); });
     shards_->stop();
     shards_->join();

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "cluster/controller.h"
 #include "cluster/metadata_cache.h"
 #include "cluster/partition_manager.h"
 #include "kafka/fetch_session.h"
@@ -42,6 +43,9 @@ private:
     std::vector<std::unique_ptr<storage::thread_disk_executor>> disks_;
     std::vector<std::unique_ptr<cluster::partition_manager>> partitions_;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> fetch_sessions_;
+    // The controller (shard 0) and the disk thread of its metadata log.
+    std::unique_ptr<storage::thread_disk_executor> metadata_disk_;
+    std::unique_ptr<cluster::controller> controller_;
     kafka::broker_services services_;
     std::unique_ptr<server::server> server_;
     bool running_ = false;
