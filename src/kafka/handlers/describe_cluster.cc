@@ -4,6 +4,10 @@
 
 namespace tributary::kafka {
 namespace {
+// Without an authorizer every cluster operation is allowed: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION,
+// DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE (AclOperation codes as bits).
+constexpr std::int32_t all_cluster_operations =
+    (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
 constexpr std::int8_t endpoint_type_brokers = 1;
 constexpr std::int8_t endpoint_type_controllers = 2;
 }  // namespace
@@ -25,6 +29,7 @@ awaitable<protocol::describe_cluster_response> describe_cluster_handler::handle(
     }
     resp.cluster_id = md.cluster_id;
     resp.controller_id = md.controller_id;
+    if (req.include_cluster_authorized_operations) resp.cluster_authorized_operations = all_cluster_operations;
     for (const auto& b : md.brokers) {
         response::describe_cluster_broker out;
         out.broker_id = b.id;

@@ -2,13 +2,19 @@
 #include <algorithm>
 #include <array>
 
+#include "kafka/handlers/alter_configs.h"
 #include "kafka/handlers/api_versions.h"
+#include "kafka/handlers/create_partitions.h"
+#include "kafka/handlers/create_topics.h"
 #include "kafka/handlers/delete_records.h"
+#include "kafka/handlers/delete_topics.h"
 #include "kafka/handlers/describe_cluster.h"
+#include "kafka/handlers/describe_configs.h"
 #include "kafka/handlers/describe_log_dirs.h"
 #include "kafka/handlers/describe_producers.h"
 #include "kafka/handlers/fetch.h"
 #include "kafka/handlers/handler.h"
+#include "kafka/handlers/incremental_alter_configs.h"
 #include "kafka/handlers/init_producer_id.h"
 #include "kafka/handlers/list_offsets.h"
 #include "kafka/handlers/metadata.h"
@@ -36,7 +42,10 @@ constexpr auto make_registry() {
 
 const auto registry = make_registry<produce_handler, fetch_handler, list_offsets_handler, metadata_handler,
                                     api_versions_handler, init_producer_id_handler, delete_records_handler,
-                                    describe_log_dirs_handler, describe_cluster_handler, describe_producers_handler>();
+                                    describe_log_dirs_handler, describe_cluster_handler, describe_producers_handler,
+                                    create_topics_handler, delete_topics_handler, create_partitions_handler,
+                                    describe_configs_handler, alter_configs_handler,
+                                    incremental_alter_configs_handler>();
 
 }  // namespace
 

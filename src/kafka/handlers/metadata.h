@@ -6,9 +6,16 @@
 
 namespace tributary::kafka {
 
-// Metadata: the brokers, the controller and the cluster id. There are no topics yet, so a request for
-// all topics gets none and each requested topic gets UNKNOWN_TOPIC_OR_PARTITION (by name, or by id as
-// UNKNOWN_TOPIC_ID for v10+ requests that name topics by id only).
+// Metadata: brokers, controller, cluster id, and the topics of this shard's snapshot, each partition
+// led by this node (leader epoch 0, replicas and ISR [this node], no offline replicas).
+//
+// Unknown topics named in the request are created when auto.create.topics.enable and the request
+// allow it (v4+; always allowed before v4), with num.partitions, or for __consumer_offsets and
+// __transaction_state with their own settings, and are returned in the same response (Kafka answers
+// UNKNOWN_TOPIC_OR_PARTITION first and creates them in the background). Otherwise an unknown topic is
+// UNKNOWN_TOPIC_OR_PARTITION, or INVALID_TOPIC_EXCEPTION if its name is illegal. v12+ requests may
+// name topics by id (UNKNOWN_TOPIC_ID when unknown). Without an authorizer every operation is allowed,
+// so the authorized-operation fields (v8+) carry all of them when asked for.
 struct metadata_handler {
     using request = protocol::metadata_request;
     using response = protocol::metadata_response;
