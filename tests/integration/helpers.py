@@ -80,12 +80,14 @@ class Target:
         """The tail of the broker's log, for assertion messages (empty for a reference Kafka)."""
         if self.broker is None:
             return f"(reference Kafka at {self.bootstrap}: see its logs/server.log)"
+        exited = self.broker.proc.poll()
         try:
             text = self.broker.output()
         except Exception as e:  # the log may be closed already
             return f"(broker log unavailable: {e})"
         tail = text.splitlines()[-lines:]
-        return "--- broker log (last %d lines) ---\n%s" % (len(tail), "\n".join(tail))
+        status = "running" if exited is None else f"EXITED with {exited}"
+        return "--- broker %s; log (last %d lines) ---\n%s" % (status, len(tail), "\n".join(tail))
 
 
 @pytest.fixture

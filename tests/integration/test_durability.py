@@ -74,6 +74,8 @@ class TributaryProcess:
 
     def log_excerpt(self, lines=60):
         out = []
+        if self.broker is not None and self.broker.proc.poll() is not None:
+            out.append(f"*** broker run {self.runs} has exited with {self.broker.proc.returncode}")
         for run in range(max(1, self.runs - 1), self.runs + 1):
             path = self.directory / f"broker-{run}.log"
             if path.exists():
@@ -210,8 +212,11 @@ def _read_all(server, topic):
 
 def _verify(server, topic, acked, sent, label):
     """Checks the whole log against everything acknowledged so far; returns {partition: end offset}."""
-    eventually(lambda: (lambda parts: parts and all(l >= 0 for l in parts.values()))(
-        topic_partitions(server.bootstrap, topic)), timeout=60, what=f"{topic} to have leaders after restart")
+    try:
+        eventually(lambda: (lambda parts: parts and all(l >= 0 for l in parts.values()))(
+            topic_partitions(server.bootstrap, topic)), timeout=60, what=f"{topic} to have leaders")
+    except AssertionError as e:
+        _fail(server, f"{label}: {e}")
     log, ends = _read_all(server, topic)
     where = {}
     for p, recs in log.items():
