@@ -399,3 +399,33 @@ def test_topics_ids_configs_and_data_survive_a_restart(tmp_path):
     finally:
         b.stop()
 
+
+
+def test_kafkas_dump_log_segments_reads_the_metadata_log(tmp_path, kafka_classpath):
+    """The metadata log holds Kafka's own KRaft records: Kafka's DumpLogSegments decodes it."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    b = Broker(tmp_path).start()
+    t, gone = unique_topic("dump"), unique_topic("dump-deleted")
+    admin = AdminClient({"bootstrap.servers": b.bootstrap})
+    for f in admin.create_topics([NewTopic(t, 2, 1, config={"retention.ms": "60000"}), NewTopic(gone, 1, 1)],
+                                 request_timeout=20).values():
+        f.result(timeout=30)
+    admin.delete_topics([gone], request_timeout=20)[gone].result(timeout=30)
+    b.stop()
+    segment = b.data_dir / "__cluster_metadata-0" / "00000000000000000000.log"
+    out = subprocess.run(["java", "-Xmx512M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", kafka_classpath,
+                          "org.apache.kafka.tools.DumpLogSegments", "--cluster-metadata-decoder", "--files",
+                          str(segment)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    payloads = [json.loads(line.split("payload: ", 1)[1]) for line in out.stdout.splitlines() if "payload: " in line]
+    types = [p["type"] for p in payloads]
+    assert types[0] == "FEATURE_LEVEL_RECORD"
+    topics = {p["data"]["name"]: p["data"]["topicId"] for p in payloads if p["type"] == "TOPIC_RECORD"}
+    assert set(topics) == {t, gone}
+    assert {"resourceType": 2, "resourceName": t, "name": "retention.ms", "value": "60000"} in \
+        [p["data"] for p in payloads if p["type"] == "CONFIG_RECORD"]
+    parts = [p["data"] for p in payloads if p["type"] == "PARTITION_RECORD" and p["data"]["topicId"] == topics[t]]
+    assert [(p["partitionId"], p["leader"], p["replicas"], p["isr"]) for p in parts] == [(0, 1, [1], [1]), (1, 1, [1], [1])]
+    assert [p["data"]["topicId"] for p in payloads if p["type"] == "REMOVE_TOPIC_RECORD"] == [topics[gone]]
+    assert "isvalid: true" in out.stdout and "isvalid: false" not in out.stdout
