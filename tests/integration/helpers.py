@@ -91,14 +91,19 @@ class Target:
 
 
 @pytest.fixture
-def cluster(request) -> Target:
+def cluster(request):
     """The broker under test: Tributary started by conftest's `broker` fixture, or the reference Kafka
     named by $TRIBUTARY_REFERENCE_KAFKA."""
     ref = reference_bootstrap()
     if ref:
-        return Target(ref, "kafka")
+        yield Target(ref, "kafka")
+        return
     b = request.getfixturevalue("broker")
-    return Target(b.bootstrap, "tributary", b)
+    yield Target(b.bootstrap, "tributary", b)
+    # conftest's teardown only stops a running broker: a broker that died during the test must fail it.
+    if b.proc.poll() is not None:
+        pytest.fail(f"the broker died during the test (exit code {b.proc.returncode}):\n{b.output()[-5000:]}",
+                    pytrace=False)
 
 
 # ---------------------------------------------------------------------------------------------------
