@@ -14,6 +14,9 @@ seconds="${2:-60}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$build/fuzz-work"
 
+# The fuzz build compiles UBSan in recoverable mode: make any undefined behaviour stop the run.
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
+
 python3 "$root/tests/fuzz/seed_corpus.py" --captures "$root/tests/data/captures" \
   --regressions "$root/tests/fuzz/regressions" --out "$work/seeds"
 
