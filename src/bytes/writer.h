@@ -129,6 +129,7 @@ private:
     byte_vector& tail() { return chunks_.back().owned; }
 
     void append(const byte* p, std::size_t n) {
+        if (n == 0) return;  // p may be null for an empty span; memcpy must not see it
         auto& t = tail();
         std::size_t old = t.size();
         if (t.capacity() - old < n) t.reserve(std::max({t.capacity() * 2, old + n, initial_chunk_capacity}));
