@@ -36,6 +36,7 @@ from helpers import (ReferenceKafkaProcess, create_topic, end_offsets, eventuall
 PARTITIONS = 4
 PAD = b"." * 80
 MAX_OUTSTANDING = 5000
+KILL_BURST = 2000
 
 
 class TributaryProcess:
@@ -133,7 +134,7 @@ def _parse(value):
     return int(head[0][1:]), int(head[1])
 
 
-def _produce(server, topic, round_no, acks, sent, kill_after=None, count=None):
+def _produce(server, topic, round_no, acks, sent, kill_after=None, count=None, jitter=None):
     """Produces round `round_no` until `kill_after` acknowledgements (then SIGKILLs the broker) or, with
     `count`, exactly `count` records that must all be acknowledged. Appends (p, offset, value) to acks."""
     from confluent_kafka import KafkaError
@@ -164,6 +165,14 @@ def _produce(server, topic, round_no, acks, sent, kill_after=None, count=None):
             if seq % 100 == 0:
                 producer.poll(0)
         if kill_after is not None and len(acks) >= kill_after:
+            # Acknowledgements arrive in bursts and may have caught up with the sends: enqueue a burst
+            # more and kill a random few milliseconds later, while those produce requests are in flight.
+            for _ in range(KILL_BURST):
+                value = _value(round_no, seq)
+                producer.produce(topic, value=value, partition=seq % PARTITIONS, on_delivery=delivered)
+                sent.add(value)
+                seq += 1
+            time.sleep(jitter.uniform(0, 0.005))  # a random kill point, not synchronisation
             server.kill9()
             killed = True
     if killed:
@@ -263,7 +272,7 @@ def test_kill9_during_acks_all_production(server):
         kill_after = rng.randint(200, max_kill)
         round_acks = []
         t0 = time.monotonic()
-        sent_count = _produce(server, topic, r, round_acks, sent, kill_after=kill_after)
+        sent_count = _produce(server, topic, r, round_acks, sent, kill_after=kill_after, jitter=rng)
         t1 = time.monotonic()
         acked += round_acks
         _check_continuation(server, round_acks, ends, f"round {r}")
