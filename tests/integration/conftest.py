@@ -78,7 +78,14 @@ class Broker:
         return self.log_path.read_text(errors="replace")
 
     def stop(self, expect_clean=True):
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is not None:
+            # It died before we asked it to stop: a crash must fail the test, not pass teardown.
+            code = self.proc.returncode
+            self.proc = None
+            if expect_clean:
+                pytest.fail(f"broker exited on its own with {code} during the test:\n{self.output()}")
             return
         self.proc.send_signal(signal.SIGTERM)
         try:

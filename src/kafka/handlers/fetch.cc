@@ -218,7 +218,11 @@ awaitable<protocol::fetch_response> fetch_handler::handle(request_context& ctx, 
     for (;;) {
         auto waiter = std::make_shared<cluster::data_waiter>(ex);
         bool may_wait = clock::now() < deadline && req.min_bytes > 0;
-        reads = co_await read_all(ctx, items, max_bytes, committed, may_wait ? waiter : nullptr);
+        // A named local, not `may_wait ? waiter : nullptr` inside the co_await: GCC 12 destroys such a
+        // conditional's temporary twice (a double release of the shared_ptr).
+        std::shared_ptr<cluster::data_waiter> watch;
+        if (may_wait) watch = waiter;
+        reads = co_await read_all(ctx, items, max_bytes, committed, std::move(watch));
         std::size_t bytes = apply_byte_limit(reads, max_bytes);
         bool any_error = std::any_of(reads.begin(), reads.end(), [](const partition_read& r) { return r.error != error_code::none; });
         if (!may_wait || any_error || bytes >= static_cast<std::size_t>(req.min_bytes) || items.empty()) break;

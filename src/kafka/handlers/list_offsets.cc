@@ -30,6 +30,14 @@ struct found {
     std::int32_t leader_epoch = -1;
 };
 
+// Separate statements, not `cond ? co_await a : co_await b`: GCC 12 mishandles the temporaries of a
+// co_await inside a conditional expression.
+awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>> by_timestamp(
+    storage::log& log, std::int64_t timestamp, model::offset upper) {
+    if (timestamp == max_timestamp) co_return co_await log.max_timestamp_offset(upper);
+    co_return co_await log.offset_for_timestamp(timestamp, upper);
+}
+
 awaitable<found> find_offset(std::shared_ptr<cluster::partition> p, lookup q) {
     found out;
     if (!p) {
@@ -63,8 +71,7 @@ awaitable<found> find_offset(std::shared_ptr<cluster::partition> p, lookup q) {
         out.error = error_code::invalid_request;
         co_return out;
     }
-    auto r = q.timestamp == max_timestamp ? co_await log.max_timestamp_offset(upper)
-                                          : co_await log.offset_for_timestamp(q.timestamp, upper);
+    auto r = co_await by_timestamp(log, q.timestamp, upper);
     if (!r) {
         out.error = storage::to_error_code(r.error());
         co_return out;
