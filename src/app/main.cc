@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/broker.h"
+#include "app/crash_handler.h"
 #include "app/config_file.h"
 #include "net/asio.h"
 #include "server/config.h"
@@ -37,6 +38,9 @@ bool parse_host_port(const std::string& text, std::string& host, std::uint16_t& 
 }
 
 int serve(server::broker_config config) {
+#ifndef __SANITIZE_ADDRESS__
+    app::install_crash_handler();  // sanitizer builds print their own, better reports
+#endif
     app::broker b(std::move(config));
     b.start();
     asio::io_context signals_context;
