@@ -16,9 +16,10 @@ def documented_apis():
     this test holds the broker to it (and the document to the broker)."""
     apis = {}
     for line in COMPATIBILITY.read_text().splitlines():
-        m = re.match(r"\|\s*[A-Za-z]+ \((\d+)\)\s*\|\s*(\d+)-(\d+)", line)
+        m = re.match(r"\|\s*[A-Za-z]+ \((\d+)\)\s*\|\s*(\d+)(?:-(\d+))?", line)
         if m:
-            apis[int(m.group(1))] = (int(m.group(2)), int(m.group(3)))
+            lo = int(m.group(2))
+            apis[int(m.group(1))] = (lo, int(m.group(3)) if m.group(3) else lo)
     assert apis, "no API rows found in docs/compatibility.md"
     return apis
 
