@@ -359,18 +359,20 @@ def test_topic_and_dynamic_broker_configs_survive_a_restart(tmp_path, kafka_clas
 
     b = Broker(tmp_path).start()
     t = unique_topic("restart-configs")
-    admin = AdminClient({"bootstrap.servers": b.bootstrap})
-    admin.create_topics([NewTopic(t, 1, 1, config={"cleanup.policy": "compact"})], request_timeout=20)[t].result(30)
-    changes = [ConfigResource(ResourceType.TOPIC, t, incremental_configs=[
-                   ConfigEntry("retention.bytes", "2097152", incremental_operation=AlterConfigOpType.SET)]),
-               ConfigResource(ResourceType.BROKER, "1", incremental_configs=[
-                   ConfigEntry("log.segment.bytes", "4194304", incremental_operation=AlterConfigOpType.SET)])]
-    for f in admin.incremental_alter_configs(changes, request_timeout=20).values():
-        f.result(timeout=30)
-    # librdkafka will not name the cluster-wide resource (""); ConfigCommand does.
-    config_command(b, kafka_classpath, "--alter", "--entity-type", "brokers", "--entity-default",
-                   "--add-config", "log.retention.ms=3600000")
-    b.stop()
+    try:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic(t, 1, 1, config={"cleanup.policy": "compact"})], request_timeout=20)[t].result(30)
+        changes = [ConfigResource(ResourceType.TOPIC, t, incremental_configs=[
+                       ConfigEntry("retention.bytes", "2097152", incremental_operation=AlterConfigOpType.SET)]),
+                   ConfigResource(ResourceType.BROKER, "1", incremental_configs=[
+                       ConfigEntry("log.segment.bytes", "4194304", incremental_operation=AlterConfigOpType.SET)])]
+        for f in admin.incremental_alter_configs(changes, request_timeout=20).values():
+            f.result(timeout=30)
+        # librdkafka will not name the cluster-wide resource (""); ConfigCommand does.
+        config_command(b, kafka_classpath, "--alter", "--entity-type", "brokers", "--entity-default",
+                       "--add-config", "log.retention.ms=3600000")
+    finally:
+        b.stop()
 
     b = Broker(tmp_path).start()
     try:

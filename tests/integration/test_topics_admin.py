@@ -368,17 +368,19 @@ def test_topics_ids_configs_and_data_survive_a_restart(tmp_path):
 
     b = Broker(tmp_path).start()
     t, gone = unique_topic("restart"), unique_topic("restart-deleted")
-    admin = AdminClient({"bootstrap.servers": b.bootstrap})
-    for f in admin.create_topics([NewTopic(t, 3, 1, config={"retention.ms": "123456789"}), NewTopic(gone, 1, 1)],
-                                 request_timeout=20).values():
-        f.result(timeout=30)
-    admin.delete_topics([gone], request_timeout=20)[gone].result(timeout=30)
-    p = Producer({"bootstrap.servers": b.bootstrap, "acks": "all"})
-    for i in range(30):
-        p.produce(t, value=f"v{i}".encode(), partition=i % 3)
-    assert p.flush(30) == 0
-    before = metadata(broker_target(b), names=[t], auto_create=False)[0]
-    b.stop()
+    try:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        for f in admin.create_topics([NewTopic(t, 3, 1, config={"retention.ms": "123456789"}), NewTopic(gone, 1, 1)],
+                                     request_timeout=20).values():
+            f.result(timeout=30)
+        admin.delete_topics([gone], request_timeout=20)[gone].result(timeout=30)
+        p = Producer({"bootstrap.servers": b.bootstrap, "acks": "all"})
+        for i in range(30):
+            p.produce(t, value=f"v{i}".encode(), partition=i % 3)
+        assert p.flush(30) == 0
+        before = metadata(broker_target(b), names=[t], auto_create=False)[0]
+    finally:
+        b.stop()
 
     b = Broker(tmp_path).start()  # same data directory, new port
     try:
@@ -407,12 +409,14 @@ def test_kafkas_dump_log_segments_reads_the_metadata_log(tmp_path, kafka_classpa
 
     b = Broker(tmp_path).start()
     t, gone = unique_topic("dump"), unique_topic("dump-deleted")
-    admin = AdminClient({"bootstrap.servers": b.bootstrap})
-    for f in admin.create_topics([NewTopic(t, 2, 1, config={"retention.ms": "60000"}), NewTopic(gone, 1, 1)],
-                                 request_timeout=20).values():
-        f.result(timeout=30)
-    admin.delete_topics([gone], request_timeout=20)[gone].result(timeout=30)
-    b.stop()
+    try:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        for f in admin.create_topics([NewTopic(t, 2, 1, config={"retention.ms": "60000"}), NewTopic(gone, 1, 1)],
+                                     request_timeout=20).values():
+            f.result(timeout=30)
+        admin.delete_topics([gone], request_timeout=20)[gone].result(timeout=30)
+    finally:
+        b.stop()
     segment = b.data_dir / "__cluster_metadata-0" / "00000000000000000000.log"
     out = subprocess.run(["java", "-Xmx512M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", kafka_classpath,
                           "org.apache.kafka.tools.DumpLogSegments", "--cluster-metadata-decoder", "--files",
