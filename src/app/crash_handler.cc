@@ -1,6 +1,7 @@
 #include "app/crash_handler.h"
 
 #include <execinfo.h>
+#include <initializer_list>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
