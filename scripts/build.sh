@@ -3,6 +3,8 @@
 #   release  optimised (the broker users run)
 #   asan     AddressSanitizer + UndefinedBehaviorSanitizer, for the tests
 #   fuzz     clang + libFuzzer targets (tests/fuzz)
+# BUILD_DIR overrides the output directory; ccache is used when installed (set CCACHE_BASEDIR to share
+# its cache between checkouts at different paths).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour="${1:-release}"
@@ -14,7 +16,11 @@ case "$flavour" in
                  -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16) ;;
   *) echo "usage: $0 release|asan|fuzz" >&2; exit 2 ;;
 esac
-if [[ ! -f "build/$flavour/build.ninja" ]]; then
-  cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
+dir="${BUILD_DIR:-build/$flavour}"
+if command -v ccache >/dev/null; then
+  args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
-ninja -C "build/$flavour" -j "$jobs"
+if [[ ! -f "$dir/build.ninja" ]]; then
+  cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
+fi
+ninja -C "$dir" -j "$jobs"
