@@ -49,12 +49,18 @@ void broker::start() {
         partitions_.push_back(std::make_unique<cluster::partition_manager>(
             i, shard_count, shards_->executor(i), storage::log_env(*disks_.back()), data_dir_->path()));
         fetch_sessions_.push_back(std::make_unique<kafka::fetch_session_cache>(i));
+        group_managers_.push_back(
+            std::make_unique<groups::group_manager>(i, *partitions_.back(), metadata_, shards_->executor(i)));
     }
+    std::vector<groups::group_manager*> managers;
+    for (auto& m : group_managers_) managers.push_back(m.get());
+    groups_ = std::make_unique<groups::coordinator>(*shards_, metadata_, std::move(managers));
 
     services_.config = &config_;
     services_.metadata = &metadata_;
     services_.node_id = model::node_id(config_.node_id);
     services_.shards = shards_.get();
+    services_.groups = groups_.get();
     for (unsigned i = 0; i < shard_count; ++i) {
         services_.partition_managers.push_back(partitions_[i].get());
         services_.fetch_sessions.push_back(fetch_sessions_[i].get());
@@ -73,6 +79,12 @@ void broker::start() {
     shards_->start();
     running_ = true;  // from here on stop() (also from the destructor, if a step below throws) undoes it
     asio::co_spawn(shards_->context(0), controller_->start(), asio::use_future).get();
+    // Each shard's group manager starts replaying the __consumer_offsets partitions it owns; requests
+    // for their groups answer COORDINATOR_LOAD_IN_PROGRESS until it is done.
+    on_every_shard([this](unsigned i) -> awaitable<void> {
+        group_managers_[i]->start();
+        co_return;
+    });
     start_retention();
     server_ = std::make_unique<server::server>(*shards_, config_, services_);
     server_->start();
@@ -97,6 +109,7 @@ void broker::stop() {
     if (!running_) return;
     running_ = false;
     if (server_) server_->stop();
+    on_every_shard([this](unsigned i) { return group_managers_[i]->stop(); });
     asio::co_spawn(shards_->context(0), controller_->stop(), asio::use_future).get();
     on_every_shard([this](unsigned i) { return partitions_[i]->stop(); });
     shards_->stop();

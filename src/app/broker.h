@@ -9,6 +9,8 @@
 #include "cluster/controller.h"
 #include "cluster/metadata_cache.h"
 #include "cluster/partition_manager.h"
+#include "groups/coordinator.h"
+#include "groups/group_manager.h"
 #include "kafka/fetch_session.h"
 #include "kafka/request_context.h"
 #include "net/shard_set.h"
@@ -43,6 +45,8 @@ private:
     std::vector<std::unique_ptr<storage::thread_disk_executor>> disks_;
     std::vector<std::unique_ptr<cluster::partition_manager>> partitions_;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> fetch_sessions_;
+    std::vector<std::unique_ptr<groups::group_manager>> group_managers_;  // by shard
+    std::unique_ptr<groups::coordinator> groups_;
     // The controller (shard 0) and the disk thread of its metadata log.
     std::unique_ptr<storage::thread_disk_executor> metadata_disk_;
     std::unique_ptr<cluster::controller> controller_;

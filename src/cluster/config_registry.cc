@@ -292,7 +292,7 @@ constexpr config_definition broker_configs[] = {
      false, false},
     {"max.incremental.fetch.session.cache.slots", ct::int32, "1000", at_least(0),
      "The most incremental fetch sessions (KIP-227) the broker keeps.", {}, false, false},
-    // Coordinators' internal topics and timeouts (read when those coordinators land).
+    // Coordinators' internal topics and timeouts.
     {"offsets.topic.num.partitions", ct::int32, "50", at_least(1), "Partitions of __consumer_offsets.", {}, false,
      false},
     {"offsets.topic.replication.factor", ct::int16, "1", at_least(1),
@@ -301,6 +301,10 @@ constexpr config_definition broker_configs[] = {
      false, false},
     {"offsets.retention.minutes", ct::int32, "10080", at_least(1),
      "How long committed offsets of an empty group are kept.", {}, false, false},
+    {"offsets.retention.check.interval.ms", ct::int64, "600000", at_least(1),
+     "How often the group coordinator looks for expired offsets.", {}, false, false},
+    {"offset.metadata.max.bytes", ct::int32, "4096", {}, "The longest metadata string an offset commit may carry.",
+     {}, false, false},
     {"group.initial.rebalance.delay.ms", ct::int32, "3000", {},
      "How long a new classic group waits for more members before its first rebalance.", {}, false, false},
     {"group.min.session.timeout.ms", ct::int32, "6000", {}, "The shortest session timeout a member may ask for.",

@@ -173,6 +173,13 @@ storage::log_config effective_log_config(const config_map& overrides, const brok
     c.segment_index_bytes = integer("segment.index.bytes");
     c.retention_ms = integer("retention.ms");
     c.retention_bytes = integer("retention.bytes");
+    // Time and size retention apply only with the "delete" policy (Kafka's LogManager): a compact-only
+    // topic such as __consumer_offsets keeps its segments, whatever retention.ms says.
+    if (auto policy = effective_topic_value(*find_topic_config("cleanup.policy"), overrides, broker);
+        policy && policy->find("delete") == std::string::npos) {
+        c.retention_ms = -1;
+        c.retention_bytes = -1;
+    }
     c.index_interval_bytes = static_cast<std::int32_t>(integer("index.interval.bytes"));
     c.max_message_bytes = static_cast<std::int32_t>(integer("max.message.bytes"));
     // Kafka's "never" (Long.MAX_VALUE) is our "unset": fsync before acknowledging.

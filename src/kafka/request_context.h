@@ -22,6 +22,9 @@ class partition_manager;
 namespace tributary::kafka {
 class fetch_session_cache;
 }
+namespace tributary::groups {
+class coordinator;
+}
 
 namespace tributary::kafka {
 
@@ -35,6 +38,8 @@ struct broker_services {
     // Indexed by shard; partition_managers[i] may only be used on shard i (see shard_set::invoke_on).
     std::vector<cluster::partition_manager*> partition_managers;
     std::vector<kafka::fetch_session_cache*> fetch_sessions;  // by shard, likewise
+    // The group coordinator (groups/coordinator.h); its methods may be called on any shard.
+    groups::coordinator* groups = nullptr;
 };
 
 struct request_context {

@@ -13,11 +13,14 @@
 #include "kafka/handlers/describe_log_dirs.h"
 #include "kafka/handlers/describe_producers.h"
 #include "kafka/handlers/fetch.h"
+#include "kafka/handlers/find_coordinator.h"
 #include "kafka/handlers/handler.h"
 #include "kafka/handlers/incremental_alter_configs.h"
 #include "kafka/handlers/init_producer_id.h"
 #include "kafka/handlers/list_offsets.h"
 #include "kafka/handlers/metadata.h"
+#include "kafka/handlers/offset_commit.h"
+#include "kafka/handlers/offset_fetch.h"
 #include "kafka/handlers/produce.h"
 
 namespace tributary::kafka {
@@ -45,7 +48,8 @@ const auto registry = make_registry<produce_handler, fetch_handler, list_offsets
                                     describe_log_dirs_handler, describe_cluster_handler, describe_producers_handler,
                                     create_topics_handler, delete_topics_handler, create_partitions_handler,
                                     describe_configs_handler, alter_configs_handler,
-                                    incremental_alter_configs_handler>();
+                                    incremental_alter_configs_handler, find_coordinator_handler,
+                                    offset_commit_handler, offset_fetch_handler>();
 
 }  // namespace
 

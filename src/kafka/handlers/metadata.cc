@@ -104,7 +104,9 @@ awaitable<protocol::metadata_response> metadata_handler::handle(request_context&
         std::vector<std::string> to_create;
         for (const auto& t : *req.topics) {
             if (!t.name || !seen.insert(*t.name).second) continue;
-            if (!topics->find(*t.name) && auto_create && !cluster::check_topic_name(*t.name))
+            // Internal topics are created by their coordinators (FindCoordinator), never by Metadata.
+            if (!topics->find(*t.name) && auto_create && !cluster::check_topic_name(*t.name) &&
+                !cluster::is_internal_topic(*t.name))
                 to_create.push_back(*t.name);
         }
         if (!to_create.empty() && md.controller) {

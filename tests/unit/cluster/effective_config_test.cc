@@ -132,6 +132,16 @@ TEST(EffectiveConfig, LogConfigFollowsTheLayers) {
     EXPECT_EQ(c.message_timestamp_type, protocol::timestamp_type::log_append_time);
 }
 
+TEST(EffectiveConfig, CompactOnlyTopicsAreNotDeletedByTimeOrSize) {
+    broker_config_layers b;
+    auto c = effective_log_config({{"cleanup.policy", "compact"}, {"retention.bytes", "1000"}}, b);
+    EXPECT_EQ(c.retention_ms, -1);
+    EXPECT_EQ(c.retention_bytes, -1);
+    c = effective_log_config({{"cleanup.policy", "compact,delete"}, {"retention.bytes", "1000"}}, b);
+    EXPECT_EQ(c.retention_ms, 604800000);
+    EXPECT_EQ(c.retention_bytes, 1000);
+}
+
 TEST(EffectiveConfig, TopicChecksAreKafkas) {
     broker_config_layers b;
     EXPECT_EQ(validate_topic_configs({{"foo.bar", "1"}}, b).message, "Unknown topic config name: foo.bar");
