@@ -11,6 +11,8 @@ namespace {
 constexpr const char* version_string = "0.1.0";
 // log.retention.check.interval.ms (Kafka's default).
 constexpr auto retention_check_interval = std::chrono::minutes(5);
+// Released Fetch read buffers kept for reuse, per shard.
+constexpr std::size_t read_buffer_cache_bytes = 32u << 20;
 }  // namespace
 
 broker::broker(server::broker_config config) : config_(std::move(config)) {}
@@ -46,8 +48,11 @@ void broker::start() {
     shards_ = std::make_unique<net::shard_set>(shard_count);
     for (unsigned i = 0; i < shard_count; ++i) {
         disks_.push_back(std::make_unique<storage::thread_disk_executor>("disk-" + std::to_string(i)));
-        partitions_.push_back(std::make_unique<cluster::partition_manager>(
-            i, shard_count, shards_->executor(i), storage::log_env(*disks_.back()), data_dir_->path()));
+        read_buffers_.push_back(std::make_unique<storage::read_buffer_pool>(read_buffer_cache_bytes));
+        storage::log_env env(*disks_.back(), storage::posix_file_system(), storage::default_clock(),
+                             *read_buffers_.back());
+        partitions_.push_back(std::make_unique<cluster::partition_manager>(i, shard_count, shards_->executor(i),
+                                                                           env, data_dir_->path()));
         fetch_sessions_.push_back(std::make_unique<kafka::fetch_session_cache>(i));
         group_managers_.push_back(
             std::make_unique<groups::group_manager>(i, *partitions_.back(), metadata_, shards_->executor(i)));

@@ -43,6 +43,8 @@ private:
     cluster::metadata_cache metadata_;
     std::unique_ptr<net::shard_set> shards_;
     std::vector<std::unique_ptr<storage::thread_disk_executor>> disks_;
+    // Per shard: where its Fetch reads land, recycled (storage/read_buffers.h).
+    std::vector<std::unique_ptr<storage::read_buffer_pool>> read_buffers_;
     std::vector<std::unique_ptr<cluster::partition_manager>> partitions_;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> fetch_sessions_;
     std::vector<std::unique_ptr<groups::group_manager>> group_managers_;  // by shard

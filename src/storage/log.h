@@ -34,18 +34,21 @@
 #include "storage/log_config.h"
 #include "storage/log_loader.h"
 #include "storage/producer_state.h"
+#include "storage/read_buffers.h"
 #include "storage/segment.h"
 #include "util/result.h"
 
 namespace tributary::storage {
 
-// Where a log does its I/O and reads the time. REQUIRES: all three outlive the log.
+// Where a log does its I/O, reads the time and puts Fetch reads. REQUIRES: all of them outlive the log.
 struct log_env {
-    explicit log_env(disk_executor& d, file_system& f = posix_file_system(), const clock& c = default_clock())
-        : disk(d), fs(f), clock(c) {}
+    explicit log_env(disk_executor& d, file_system& f = posix_file_system(), const clock& c = default_clock(),
+                     read_buffer_pool& b = read_buffer_pool::uncached())
+        : disk(d), fs(f), clock(c), read_buffers(&b) {}
     disk_executor& disk;
     file_system& fs;
     const storage::clock& clock;
+    read_buffer_pool* read_buffers;  // where Fetch reads land (thread-safe)
 };
 
 struct append_options {
@@ -72,7 +75,7 @@ struct append_result {
 
 // Whole batches as stored, ready to send in a Fetch response without re-encoding.
 struct read_result {
-    std::shared_ptr<const bytes::byte_vector> buffer;  // owns the bytes `records` views
+    std::shared_ptr<const void> buffer;  // owns the bytes `records` views
     bytes::bytes_view records;                         // empty if there is nothing to return
     model::offset first_offset{-1};                    // base offset of the first batch
     model::offset next_offset{-1};                     // one past the last batch

@@ -26,8 +26,9 @@ awaitable<util::result<read_result, storage_error>> log::read(model::offset fetc
         if (auto e = co_await ensure_loaded(seg); e != storage_error::none) co_return e;
         const std::uint32_t start = seg->indexes().offsets.lookup(fetch_offset).position;
         auto task = [files = seg->files(), start, end = seg->size(), fetch_offset, bound, max_bytes,
-                     min_one_batch] {
-            return read_segment(*files->log, start, end, fetch_offset, bound, max_bytes, min_one_batch);
+                     min_one_batch, buffers = env_.read_buffers] {
+            return read_segment(*files->log, start, end, fetch_offset, bound, max_bytes, min_one_batch,
+                                *buffers);
         };
         auto r = co_await run_on_disk(env_.disk, std::move(task));
         if (r.io_error != sys_errno::none) co_return storage_error::io_error;
@@ -38,9 +39,8 @@ awaitable<util::result<read_result, storage_error>> log::read(model::offset fetc
         }
         if (!r.found) continue;  // fetch_offset is past this segment's last batch
         if (!r.data.empty()) {
-            auto buffer = std::make_shared<const bytes::byte_vector>(std::move(r.data));
-            out.records = bytes::bytes_view(*buffer);
-            out.buffer = std::move(buffer);
+            out.records = r.data;
+            out.buffer = std::move(r.buffer);
             out.first_offset = r.first_offset;
             out.next_offset = r.next_offset;
         }

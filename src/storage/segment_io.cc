@@ -102,7 +102,7 @@ constexpr std::size_t lookup_chunk_size = 64 * 1024;
 
 segment_read read_segment(file& log, std::uint64_t start_position, std::uint64_t end_position,
                           model::offset fetch_offset, model::offset upper_bound, std::size_t max_bytes,
-                          bool min_one_batch) {
+                          bool min_one_batch, read_buffer_pool& buffers) {
     segment_read out;
     segment_scanner s(log, start_position, end_position, segment_scanner::mode::headers, lookup_chunk_size);
     bool found = false;
@@ -126,24 +126,26 @@ segment_read read_segment(file& log, std::uint64_t start_position, std::uint64_t
     std::size_t want = max_bytes;
     if (min_one_batch) want = std::max(want, first.size_bytes());
     want = static_cast<std::size_t>(std::min<std::uint64_t>(want, end_position - position));
-    out.data.resize(want);
-    auto n = log.pread(out.data, position);
+    if (want == 0) return out;
+    auto buffer = buffers.acquire(want);
+    auto n = log.pread(buffer->span().first(want), position);
     if (!n) {
         out.io_error = n.error();
-        out.data.clear();
         return out;
     }
-    out.data.resize(*n);
+    const bytes::bytes_view data = buffer->span().first(*n);
     // Keep whole batches below upper_bound.
     std::size_t keep = 0;
-    while (keep + bf::header_size <= out.data.size()) {
-        auto h = protocol::parse_header(bytes::bytes_view(out.data).subspan(keep));
-        if (!h || h->base_offset >= upper_bound || keep + h->size_bytes() > out.data.size()) break;
+    while (keep + bf::header_size <= data.size()) {
+        auto h = protocol::parse_header(data.subspan(keep));
+        if (!h || h->base_offset >= upper_bound || keep + h->size_bytes() > data.size()) break;
         if (keep == 0) out.first_offset = h->base_offset;
         out.next_offset = h->next_offset();
         keep += h->size_bytes();
     }
-    out.data.resize(keep);
+    if (keep == 0) return out;
+    out.data = data.first(keep);
+    out.buffer = std::move(buffer);
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "storage/read_buffers.h"
 #include "storage/segment.h"
 #include "storage/segment_scanner.h"
 
@@ -51,7 +52,8 @@ std::optional<std::int64_t> read_first_batch_timestamp(file& log, std::uint64_t 
 // alone is larger (KIP-74). `found` is false iff the segment has no batch ending at or after fetch_offset.
 struct segment_read {
     bool found = false;
-    bytes::byte_vector data;
+    std::shared_ptr<read_buffer> buffer;  // holds `data`
+    bytes::bytes_view data;
     model::offset first_offset{-1};  // base offset of the first batch returned
     model::offset next_offset{-1};   // one past the last batch returned
     sys_errno io_error = sys_errno::none;
@@ -59,7 +61,7 @@ struct segment_read {
 };
 segment_read read_segment(file& log, std::uint64_t start_position, std::uint64_t end_position,
                           model::offset fetch_offset, model::offset upper_bound, std::size_t max_bytes,
-                          bool min_one_batch);
+                          bool min_one_batch, read_buffer_pool& buffers);
 
 // The first record with timestamp >= target and offset >= min_offset among batches below upper_bound,
 // scanning from start_position (Kafka's LogSegment.findOffsetByTimestamp).

@@ -33,7 +33,7 @@ struct partition_read {
     std::int64_t high_watermark = -1;
     std::int64_t last_stable_offset = -1;
     std::int64_t log_start_offset = -1;
-    std::shared_ptr<const bytes::byte_vector> buffer;
+    std::shared_ptr<const void> buffer;
     bytes::bytes_view records;
 };
 
