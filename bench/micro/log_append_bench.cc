@@ -1,9 +1,10 @@
 // Log append throughput against a raw sequential pwrite of the same batch sizes, on the real file
-// system (a temporary directory): what the log adds on top of the disk's write path (offset
+// system (a temporary directory under $TRIBUTARY_BENCH_DIR, default /tmp): what the log adds on top of the disk's write path (offset
 // assignment, patching, indexes, the hop to the disk thread and back). Without acks=all the log
 // fsyncs only when it rolls a segment (every 256 MiB here), so the raw writer fdatasyncs at the same
-// points. A second pair adds durability: acks=all with group commit, against pwrite + fdatasync per
-// batch.
+// points. A second set adds durability: acks=all with group commit (16 appends in flight), against
+// pwrite + fdatasync per batch, and against 16 pwrites + one fdatasync (the same group size: the
+// physical limit for a log that commits 16 batches per fsync).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -37,8 +38,9 @@ bytes::byte_vector batch_of(std::size_t size) {
 }
 
 std::filesystem::path temp_dir() {
-    char tmpl[] = "/tmp/tributary-bench-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) std::abort();
+    const char* base = std::getenv("TRIBUTARY_BENCH_DIR");
+    std::string tmpl = std::string(base ? base : "/tmp") + "/tributary-bench-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
     return tmpl;
 }
 
@@ -97,18 +99,23 @@ void bm_log_append(benchmark::State& state, bool acks_all) {
     std::filesystem::remove_all(dir);
 }
 
-void bm_raw_write(benchmark::State& state, bool sync) {
+// sync_every: fdatasync after this many batches (0: only where a segment would roll).
+void bm_raw_write(benchmark::State& state, int sync_every) {
+    const bool sync = sync_every > 0;
     const auto batch = batch_of(static_cast<std::size_t>(state.range(0)));
     const auto dir = temp_dir();
     const int fd = ::open((dir / "raw").c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const std::size_t per_iteration = sync ? bytes_per_iteration / 8 : bytes_per_iteration;
     off_t position = 0;
+    std::uint64_t batches = 0;
     for (auto _ : state) {
         for (std::size_t done = 0; done < per_iteration; done += batch.size()) {
             if (::pwrite(fd, batch.data(), batch.size(), position) != static_cast<ssize_t>(batch.size()))
                 std::abort();
             const off_t next = position + static_cast<off_t>(batch.size());
-            if (sync || next / segment_bytes != position / segment_bytes) ::fdatasync(fd);  // as a roll does
+            ++batches;
+            if ((sync && batches % sync_every == 0) || next / segment_bytes != position / segment_bytes)
+                ::fdatasync(fd);  // as a group commit / a roll does
             position = next;
         }
         state.PauseTiming();
@@ -127,13 +134,16 @@ void bm_log_append_no_fsync(benchmark::State& s) {
     bm_log_append(s, false);
 }
 void bm_raw_write_no_fsync(benchmark::State& s) {
-    bm_raw_write(s, false);
+    bm_raw_write(s, 0);
 }
 void bm_log_append_acks_all(benchmark::State& s) {
     bm_log_append(s, true);
 }
 void bm_raw_write_fdatasync_each(benchmark::State& s) {
-    bm_raw_write(s, true);
+    bm_raw_write(s, 1);
+}
+void bm_raw_write_fdatasync_per_16(benchmark::State& s) {
+    bm_raw_write(s, appends_in_flight);
 }
 
 }  // namespace
@@ -151,4 +161,5 @@ BENCHMARK(bm_log_append_no_fsync)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_raw_write_fdatasync_each)->Arg(64 << 10)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(bm_raw_write_fdatasync_per_16)->Arg(64 << 10)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(bm_log_append_acks_all)->Arg(64 << 10)->UseRealTime()->Unit(benchmark::kMillisecond);
