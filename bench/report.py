@@ -71,6 +71,8 @@ def fmt(v, digits=None):
         return "–"
     if digits is not None:
         return f"{v:,.{digits}f}"
+    if float(v).is_integer() and abs(v) < 1000:
+        return f"{int(v)}"
     if abs(v) >= 1000:
         return f"{v:,.0f}"
     if abs(v) >= 100:
@@ -353,7 +355,8 @@ receives it, so a stalled broker cannot hide its delay by slowing the sender (no
 Percentiles are exact over every record after the warm-up. Rates: {', '.join(f'{k} B: {v} records/s' for k, v in meta['e2e_rate'].items())}.
 Kafka's EndToEndLatency (closed loop, one record in flight) runs on the baseline when the group APIs are
 served. Broker CPU: utime+stime of the broker process (`/proc/<pid>/stat`) over each step, per GB of
-payload. Peak RSS: `VmHWM` at the end of each broker session; idle RSS: `VmRSS` 2 s after the first
+payload. Before the workloads, each broker session runs a short unmeasured franz-go produce and consume
+of the baseline (JIT warm-up for the JVM; page cache and allocator for both). Peak RSS: `VmHWM` at the end of each broker session; idle RSS: `VmRSS` 2 s after the first
 produce. Start: process start time (`/proc/<pid>/stat` field 22) to the first acknowledged acks=all
 produce of a client that retries every 10 ms (creating a 1-partition topic first).
 

@@ -66,7 +66,7 @@ if (( micro )); then
   echo "=== microbenchmarks"
   min_time=0.5; [[ $mode == full ]] && min_time=2
   for b in crc32c_bench record_batch_bench request_decode_bench log_append_bench fetch_read_bench; do
-    TRIBUTARY_BENCH_DIR="$data" "build/release/bench/$b" --benchmark_min_time="${min_time}s" \
+    TRIBUTARY_BENCH_DIR="$data" "build/release/bench/$b" --benchmark_min_time="$min_time" \
       --benchmark_out="$out/micro-$b.json" --benchmark_out_format=json
   done
 fi
