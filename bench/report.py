@@ -205,6 +205,53 @@ def micro_section(micro):
     return out
 
 
+def micro_rates(micro):
+    rates = {}
+    for data in micro.values():
+        for b in data.get("benchmarks", []):
+            if b.get("run_type") != "aggregate" and not b.get("error_occurred") and b.get("bytes_per_second"):
+                rates[b["name"]] = b["bytes_per_second"]
+    return rates
+
+
+def targets_table(res, meta, micro):
+    """The targets of the benchmark issue, measured on the baseline workload (and the start/memory rows)."""
+    w = meta["baseline"]
+    rows = []
+
+    def row(label, target, value, ok):
+        rows.append(f"| {label} | {target} | {value} | {'yes' if ok else 'no' if ok is not None else '–'} |")
+
+    def r(a, b):
+        return a / b if a is not None and b else None
+
+    for gen, name in (("franz-go", "franz-go"), ("kafka-producer-perf", "ProducerPerformance")):
+        for k in ("kafka", "kafka-fsync"):
+            v = r(res.value(w, "tributary", "produce", gen, "mib_per_s"), res.value(w, k, "produce", gen, "mib_per_s"))
+            row(f"producer throughput ({name}), Tributary / {LABEL[k]}", ">= 1.5x",
+                f"{v:.2f}x" if v else "–", v >= 1.5 if v else None)
+    for k in ("kafka", "kafka-fsync"):
+        v = r(res.value(w, "tributary", "e2e", "franz-go", "e2e_ms/p99"), res.value(w, k, "e2e", "franz-go", "e2e_ms/p99"))
+        row(f"end-to-end p99 at the same rate, Tributary / {LABEL[k]}", "<= 0.3x", f"{v:.2f}x" if v else "–",
+            v <= 0.3 if v else None)
+    v = r(res.session("tributary", "start", "idle_rss_mib"), res.session("kafka", "start", "idle_rss_mib"))
+    row("idle RSS, Tributary / Kafka", "<= 0.1x", f"{v:.3f}x" if v else "–", v <= 0.1 if v else None)
+    v = r(res.session("tributary", "start", "start_to_first_produce_s"),
+          res.session("kafka", "start", "start_to_first_produce_s"))
+    row("start to first produce, Tributary / Kafka", "<= 0.1x", f"{v:.3f}x" if v else "–", v <= 0.1 if v else None)
+    rates = micro_rates(micro)
+    for size in ("65536", "1048576"):
+        v = r(rates.get(f"bm_log_append_no_fsync/{size}/real_time"), rates.get(f"bm_raw_write_no_fsync/{size}/real_time"))
+        row(f"log append / raw sequential write, {int(size) >> 10} KiB batches, no fsync", ">= 70%",
+            f"{v * 100:.0f}%" if v else "–", v >= 0.7 if v else None)
+    v = r(rates.get("bm_log_append_acks_all/65536/real_time"), rates.get("bm_raw_write_fdatasync_per_16/65536/real_time"))
+    row("log append acks=all / raw write + fdatasync per 16 batches, 64 KiB", ">= 70%",
+        f"{v * 100:.0f}%" if v else "–", v >= 0.7 if v else None)
+    head = [f"Measured on the baseline workload `{w}`; see the caveats at the top.", "",
+            "| target | wanted | measured | met |", "| --- | --- | --- | --- |"]
+    return "\n".join(head + rows)
+
+
 def plots(res, meta, brokers, outdir):
     try:
         import matplotlib
@@ -365,6 +412,10 @@ produce of a client that retries every 10 ms (creating a 1-partition topic first
 T = Tributary, K = Kafka (default flush), Kf = Kafka with `log.flush.interval.messages=1`.
 
 {summary_table(res, meta, brokers)}
+
+## Targets
+
+{targets_table(res, meta, micro)}
 
 ## Start-up and memory
 
