@@ -119,6 +119,17 @@ def port_free(port):
             return False
 
 
+def free_port_pair():
+    """A loopback port p with p+1 also free (Kafka's controller listens on p+1)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            p = s.getsockname()[1]
+        if p < 65535 and port_free(p + 1) and port_free(p):
+            return p
+    raise RuntimeError("no free port pair on 127.0.0.1")
+
+
 def loadgen(*args, timeout=300):
     cp = subprocess.run([str(LOADGEN), *args], capture_output=True, text=True, timeout=timeout)
     if cp.returncode != 0:
@@ -412,8 +423,9 @@ def main():
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--brokers", default="tributary,kafka,kafka-fsync")
     ap.add_argument("--workloads", help="comma-separated workload names (default: the whole matrix)")
-    ap.add_argument("--tributary-port", type=int, default=int(os.environ.get("BENCH_TRIBUTARY_PORT", 39092)))
-    ap.add_argument("--kafka-port", type=int, default=int(os.environ.get("BENCH_KAFKA_PORT", 39192)))
+    # 0: a free port chosen for each broker session (other brokers may run on this machine).
+    ap.add_argument("--tributary-port", type=int, default=int(os.environ.get("BENCH_TRIBUTARY_PORT", 0)))
+    ap.add_argument("--kafka-port", type=int, default=int(os.environ.get("BENCH_KAFKA_PORT", 0)))
     a = ap.parse_args()
 
     cfg = dict(MODES[a.mode])
@@ -441,7 +453,7 @@ def main():
     seq = 0
     for rnd in range(1, rounds + 1):
         for name in brokers:
-            port = a.tributary_port if name == "tributary" else a.kafka_port
+            port = (a.tributary_port if name == "tributary" else a.kafka_port) or free_port_pair()
             b = BROKER_CLASSES[name](name, port, data_root / name)
             print(f"=== round {rnd}/{rounds}: {name} on {b.bootstrap}", flush=True)
             try:

@@ -39,11 +39,12 @@ sleep 0.5
 run "$@" | tee "$out/loadgen.json"
 kill -INT $perf_pid; wait $perf_pid || true
 echo "=== hottest symbols (self)"
-perf report -i "$out/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -40 \
-  | tee "$out/self.txt"
+perf report -i "$out/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' \
+  | sed 's/  */ /g' | head -40 | tee "$out/self.txt"
 echo "=== by thread"
-perf report -i "$out/perf.data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -10
+perf report -i "$out/perf.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' \
+  | sed 's/  */ /g' | head -10
 echo "=== with children"
 perf report -i "$out/perf.data" --children --sort symbol --stdio -g none 2>/dev/null | grep -v '^#' | grep '%' \
-  | head -50 > "$out/children.txt"
+  | sed 's/  */ /g' | head -50 > "$out/children.txt"
 head -50 "$out/children.txt"

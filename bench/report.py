@@ -377,7 +377,7 @@ alternation: Tributary, Kafka, Kafka with fsync, and again for each round. Optio
 | load generators | Kafka's ProducerPerformance, ConsumerPerformance and EndToEndLatency from kafka-tools {m['kafka']} (Java client defaults: batch.size 16 KiB, linger.ms 5, idempotence on with acks=all); `bench/loadgen` on franz-go {m['franz_go']} ({m['go']}), defaults but a 32 MiB buffer |
 | mode | `{meta['mode']}`, {meta['rounds']} round(s), matrix `{meta['matrix']}` ({len(meta['workloads'])} workloads) |
 | per workload | ProducerPerformance: {cfg['pp_bytes'] >> 20} MiB or {cfg['pp_cap']} s; franz-go producer {cfg['produce_s']} s; open-loop latency {cfg['e2e_s']} s ({cfg['warmup_s']} s warm-up not counted) |
-| loopback | Tributary on 127.0.0.1:39092, Kafka on 127.0.0.1:39192; generators on the same 2 cores |
+| network | loopback (127.0.0.1), a free port per broker session; generators on the same 2 cores as the brokers |
 
 Durability of each side (what an acknowledgement means):
 

@@ -13,8 +13,8 @@
 # tools/kafka-ref/fetch.sh; matplotlib from bench/requirements.txt; the franz-go generator with go),
 # builds Tributary Release (with the microbenchmarks), runs the microbenchmarks, then bench/harness.py,
 # then bench/report.py, which writes docs/benchmarks.md and docs/benchmarks/*.png.
-# Raw results go to bench/results/<UTC time>-<mode>/ (ignored by git). Brokers listen on 127.0.0.1:39092
-# (Tributary) and 127.0.0.1:39192-39193 (Kafka): BENCH_TRIBUTARY_PORT / BENCH_KAFKA_PORT change them.
+# Raw results go to bench/results/<UTC time>-<mode>/ (ignored by git). Brokers listen on free loopback
+# ports chosen per session (BENCH_TRIBUTARY_PORT / BENCH_KAFKA_PORT fix them; Kafka also uses port+1).
 # Broker data goes under the results directory (BENCH_DATA_DIR overrides), on the same file system for
 # both brokers; the microbenchmarks write there too.
 set -euo pipefail
