@@ -332,19 +332,21 @@ def main():
     cfg = meta["config"]
     made = plots(res, meta, brokers, a.plots)
 
-    preliminary = meta["mode"] != "full" or float(meta["load_start"][0]) > 0.5
+    loaded = max(float(x) for x in meta["load_start"] + meta.get("load_end", [])) > 1.0
+    preliminary = meta["mode"] != "full" or loaded
     banner = ""
     if preliminary:
-        banner = (f"> **Preliminary run on a loaded machine.** Mode `{meta['mode']}`, started {meta['started']}, "
-                  f"load average {' / '.join(meta['load_start'])} (1/5/15 min) at the start and "
-                  f"{' / '.join(meta.get('load_end', ['?']))} at the end, while other engineers were compiling "
-                  f"and testing on the same two cores. The numbers below are distorted by that load and are not "
-                  f"the comparison: they show that the harness works and roughly where the gaps are. "
+        banner = (f"> **Preliminary run{' on a loaded machine' if loaded else ''}.** Mode `{meta['mode']}`, started "
+                  f"{meta['started']}, load average {' / '.join(meta['load_start'])} (1/5/15 min) at the start and "
+                  f"{' / '.join(meta.get('load_end', ['?']))} at the end on {m['nproc']} cores"
+                  f"{', shared with other work (compilers, test suites, other brokers)' if loaded else ''}. "
+                  f"{'The numbers below are distorted by that load: ' if loaded else 'Short runs, one round: '}"
+                  f"they show that the harness works and roughly where the gaps are, not the comparison. "
                   f"A quiet `bench/run.sh --full` replaces this page.\n\n")
 
     errors = sorted({(r["broker"], r.get("step"), r.get("generator"), r["error"].splitlines()[-1][:160])
                      for r in rows if "error" in r})
-    notes = [r["note"] for r in rows if r.get("step") == "note"]
+    notes = [f"{LABEL.get(r['broker'], r['broker'])}: {r['note']}" for r in rows if r.get("step") == "note"]
 
     doc = f"""# Benchmarks: Tributary and Apache Kafka on one machine
 
