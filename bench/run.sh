@@ -4,7 +4,7 @@
 #   bench/run.sh [--quick|--full] [--matrix full] [--rounds N] [--brokers a,b] [--workloads w1,w2]
 #                [--no-micro] [--no-report] [--report-only DIR]
 #
-#   --quick   (default) one round, short runs: a smoke test of the harness (~15 minutes)
+#   --quick   (default) one round, short runs: a smoke test of the harness (~25 minutes)
 #   --full    three rounds (T K Kf T K Kf T K Kf), longer runs (~2 hours with the default matrix)
 #   --matrix full   the whole cross product (3 sizes x 2 acks x 3 partition counts x 3 codecs = 54
 #                   workloads, about 14x the default matrix's time)

@@ -1,4 +1,5 @@
-// The fetch read path: storage::log::read() of whole batches from a 64 MiB log (16 KiB batches of
+// The fetch read path: storage::log::read() of whole batches (into a recycled read buffer, as the
+// broker's per-shard read_buffer_pool gives them) from a 64 MiB log (16 KiB batches of
 // 1 KiB records), 1 MiB per call (max.partition.fetch.bytes), from the start to the high watermark and
 // round again, with the file in the page cache. Compared with a raw pread of the same 1 MiB chunks of
 // the same segment file: the limit for a read that copies out of the page cache.
@@ -48,6 +49,7 @@ struct fixture {
     std::filesystem::path dir = temp_dir();
     asio::io_context io;
     storage::thread_disk_executor disk{"bench-disk"};
+    storage::read_buffer_pool buffers{32u << 20};  // the broker's per-shard cache size
     std::unique_ptr<storage::log> log;
 
     fixture() {
@@ -56,7 +58,8 @@ struct fixture {
         config.retention_ms = -1;
         config.flush_messages = std::int64_t{1} << 60;  // no fsync: this measures reads
         run(io, [this, config]() -> awaitable<void> {
-            auto r = co_await storage::log::open(storage::log_env(disk), dir / "bench-0", config, model::uuid{});
+            auto r = co_await storage::log::open(
+                storage::log_env(disk, storage::posix_file_system(), storage::default_clock(), buffers), dir / "bench-0", config, model::uuid{});
             if (!r) std::abort();
             log = std::move(r).value();
             const auto batch = batch_of(16 << 10);
