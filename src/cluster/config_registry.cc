@@ -287,6 +287,26 @@ constexpr config_definition broker_configs[] = {
      "How long a producer id's state is kept after its last write.", {}, true},
     {"remote.log.storage.system.enable", ct::boolean, "false", {}, "Tiered storage (not available).", {}, false,
      false},
+    // The consumer group protocol (KIP-848), read at start-up by the group coordinator
+    // (groups/consumer_group_config.h, which also checks Kafka's cross-config rules).
+    {"group.consumer.session.timeout.ms", ct::int32, "45000", at_least(1),
+     "The timeout to detect client failures when using the consumer group protocol.", {}, false},
+    {"group.consumer.min.session.timeout.ms", ct::int32, "45000", at_least(1),
+     "The minimum allowed session timeout for registered consumers.", {}, false},
+    {"group.consumer.max.session.timeout.ms", ct::int32, "60000", at_least(1),
+     "The maximum allowed session timeout for registered consumers.", {}, false},
+    {"group.consumer.heartbeat.interval.ms", ct::int32, "5000", at_least(1),
+     "The heartbeat interval given to the members of a consumer group.", {}, false},
+    {"group.consumer.min.heartbeat.interval.ms", ct::int32, "5000", at_least(1),
+     "The minimum heartbeat interval for registered consumers.", {}, false},
+    {"group.consumer.max.heartbeat.interval.ms", ct::int32, "15000", at_least(1),
+     "The maximum heartbeat interval for registered consumers.", {}, false},
+    {"group.consumer.max.size", ct::int32, "2147483647", at_least(1),
+     "The maximum number of consumers that a single consumer group can accommodate.", {}, false},
+    {"group.consumer.assignors", ct::list, "uniform,range", {},
+     "The server side assignors (uniform, range, or Kafka's class names for them); the first is the default "
+     "for members that do not name one.",
+     {}, false},
     // Fetch.
     {"fetch.max.bytes", ct::int32, "57671680", at_least(1024), "The most bytes one Fetch response returns.", {},
      false, false},

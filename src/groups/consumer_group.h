@@ -1,0 +1,178 @@
+// One consumer group of the consumer group protocol (KIP-848, Kafka's "consumer" group type): its
+// members, the group epoch, the target assignment computed by a server-side assignor, and each
+// member's reconciliation towards it. Driven by ConsumerGroupHeartbeat requests and by time (session
+// and rebalance timeouts); answers ConsumerGroupDescribe and validates OffsetCommit / OffsetFetch.
+//
+// Epochs (KIP-848, "Group Epoch - Assignment Epoch - Member Epoch"):
+//   group epoch       bumped whenever a member joins or leaves, a subscription changes, or the metadata
+//                     of a subscribed topic changes (partitions added, topic created or deleted).
+//   assignment epoch  the group epoch the target assignment was computed for; when the group epoch is
+//                     ahead, the next heartbeat recomputes the target assignment (one assignor run
+//                     covers every change since).
+//   member epoch      the epoch of the target assignment the member has reconciled to. A member moves
+//                     to a new epoch only after it has revoked every partition it must give up, and
+//                     it gets a partition only after the partition's previous owner has revoked it
+//                     (consumer_assignment_builder.h).
+//
+// Owned by one event loop: the coordinator shard of the group's __consumer_offsets partition; not
+// thread-safe. State is in memory (docs/compatibility.md): members rejoin after a broker restart.
+// Time is passed in as monotonic milliseconds, so tests drive it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "groups/assignor.h"
+#include "groups/consumer_member.h"
+#include "model/error_code.h"
+#include "model/fundamental.h"
+#include "protocol/messages/consumer_group_describe_response.h"
+#include "protocol/messages/consumer_group_heartbeat_request.h"
+#include "protocol/messages/consumer_group_heartbeat_response.h"
+
+namespace tributary::groups {
+
+// Broker configs of the consumer group protocol (Kafka's names, defaults and bounds).
+struct consumer_group_config {
+    std::int32_t heartbeat_interval_ms = 5000;                         // group.consumer.heartbeat.interval.ms
+    std::int32_t session_timeout_ms = 45000;                           // group.consumer.session.timeout.ms
+    std::int32_t max_size = std::numeric_limits<std::int32_t>::max();  // group.consumer.max.size
+    // group.consumer.assignors, in order; the first is the default. REQUIRES: not empty.
+    std::vector<const partition_assignor*> assignors{find_assignor("uniform"), find_assignor("range")};
+
+    const partition_assignor* find(std::string_view name) const;
+};
+
+struct topic_info {
+    model::uuid id;
+    std::int32_t partitions = 0;
+    bool operator==(const topic_info&) const = default;
+};
+
+// What a group needs to know about the cluster's topics: the coordinator's current metadata.
+class topic_view {
+public:
+    virtual ~topic_view() = default;
+    // Changes whenever the set of topics or their partition counts change.
+    virtual std::int64_t version() const = 0;
+    virtual std::optional<topic_info> find(std::string_view name) const = 0;
+    virtual std::optional<std::string> name_of(const model::uuid& id) const = 0;
+    // Every topic, in name order.
+    virtual void for_each(const std::function<void(const std::string&, const topic_info&)>& fn) const = 0;
+};
+
+enum class consumer_state { empty, assigning, reconciling, stable };
+// Kafka's names: "Empty", "Assigning", "Reconciling", "Stable" (and "Dead" for a removed group).
+std::string_view to_string(consumer_state s);
+
+// Who sent a heartbeat, besides what is in the request.
+struct heartbeat_context {
+    std::int16_t api_version = 1;
+    std::string client_id;
+    std::string client_host;  // as Kafka shows it: "/127.0.0.1"
+    std::int64_t now_ms = 0;  // monotonic
+};
+
+// Validates a heartbeat the way Kafka does before it looks at any group state (empty ids, epochs,
+// fields required when joining, a known ServerAssignor, a compilable regex): INVALID_REQUEST,
+// UNSUPPORTED_ASSIGNOR or INVALID_REGULAR_EXPRESSION with Kafka's messages; none when valid.
+struct heartbeat_error {
+    model::error_code code = model::error_code::none;
+    std::string message;
+};
+std::optional<heartbeat_error> validate_heartbeat(const protocol::consumer_group_heartbeat_request& req,
+                                                  std::int16_t api_version,
+                                                  const consumer_group_config& config);
+
+// A response carrying only an error.
+protocol::consumer_group_heartbeat_response heartbeat_error_response(const heartbeat_error& error);
+
+class consumer_group {
+public:
+    explicit consumer_group(std::string group_id) : group_id_(std::move(group_id)) {}
+
+    const std::string& group_id() const { return group_id_; }
+    std::int32_t group_epoch() const { return group_epoch_; }
+    std::int32_t assignment_epoch() const { return assignment_epoch_; }
+    consumer_state state() const;
+    const std::map<std::string, consumer_member, std::less<>>& members() const { return members_; }
+    const consumer_member* find_member(std::string_view member_id) const;
+    // The member's partitions in the current target assignment (empty if none).
+    const topic_partitions& target_assignment(std::string_view member_id) const;
+    // Epoch of the member that owns the partition (assigned or pending revocation), or -1.
+    std::int32_t partition_epoch(const model::uuid& topic, std::int32_t partition) const;
+    // The assignor that computes the next target assignment: the one most members asked for by
+    // ServerAssignor (ties: configuration order), else the first configured.
+    const partition_assignor& preferred_assignor(const consumer_group_config& config) const;
+
+    // Handles a ConsumerGroupHeartbeat. REQUIRES: validate_heartbeat(req) found nothing. Errors are in
+    // the response; on an error the group is unchanged.
+    protocol::consumer_group_heartbeat_response heartbeat(
+        const protocol::consumer_group_heartbeat_request& req, const heartbeat_context& ctx,
+        const topic_view& topics, const consumer_group_config& config);
+
+    // Removes every member whose session expired (no heartbeat for session_timeout_ms) or that did
+    // not revoke its partitions within its rebalance timeout, as Kafka's timers do. Returns their ids.
+    std::vector<std::string> expire(std::int64_t now_ms, const topic_view& topics);
+    // The earliest session or rebalance deadline, if any member has one.
+    std::optional<std::int64_t> next_deadline() const;
+
+    // OffsetCommit by a member (Kafka's ConsumerGroup.validateOffsetCommit): any commit while the group
+    // has no members and the epoch is negative (admin tools, manual assignment); otherwise the member
+    // must exist (UNKNOWN_MEMBER_ID), commit at OffsetCommit v9+ (UNSUPPORTED_VERSION) and at its
+    // current epoch (STALE_MEMBER_EPOCH).
+    model::error_code validate_offset_commit(std::string_view member_id, std::int32_t member_epoch,
+                                             std::int16_t api_version) const;
+    // OffsetFetch (v9+ carries member id and epoch): no member id and a negative epoch is anyone;
+    // otherwise UNKNOWN_MEMBER_ID / STALE_MEMBER_EPOCH as for commits.
+    model::error_code validate_offset_fetch(std::optional<std::string_view> member_id,
+                                            std::int32_t member_epoch) const;
+
+    protocol::consumer_group_describe_response::described_group describe(
+        const topic_view& topics, const consumer_group_config& config) const;
+
+private:
+    struct lookup_result;
+
+    protocol::consumer_group_heartbeat_response leave(const protocol::consumer_group_heartbeat_request& req,
+                                                      const topic_view& topics);
+    // Removes the member, its target assignment and its partition epochs; bumps the group epoch.
+    void remove_member(const std::string& member_id, const topic_view& topics);
+    void set_member(consumer_member m);
+    void drop_partition_epochs(const consumer_member& m);
+    void add_partition_epochs(const consumer_member& m);
+    // Topic name -> metadata of everything the members subscribe to (names and regex matches),
+    // with `extra` standing in for the member of the same id (or added) and `skip` left out.
+    std::map<std::string, topic_info> compute_subscription_metadata(const topic_view& topics,
+                                                                    const consumer_member* extra,
+                                                                    std::string_view skip) const;
+    // The subscribed topic names of `m`, regex matches included.
+    std::vector<std::string> effective_subscription(const consumer_member& m, const topic_view& topics) const;
+    const std::vector<std::string>& regex_matches(const std::string& regex, const topic_view& topics) const;
+    void compute_target_assignment(const topic_view& topics, const consumer_group_config& config);
+
+    std::string group_id_;
+    std::int32_t group_epoch_ = 0;
+    std::int32_t assignment_epoch_ = 0;
+    std::map<std::string, consumer_member, std::less<>> members_;
+    std::map<std::string, std::string, std::less<>> static_members_;  // instance id -> member id
+    std::map<std::string, topic_partitions, std::less<>> target_;     // member id -> target partitions
+    // topic -> partition -> epoch of its current owner (assigned or pending revocation).
+    std::map<model::uuid, std::map<std::int32_t, std::int32_t>> partition_epochs_;
+    // The topics the group subscribes to as of the last epoch bump.
+    std::map<std::string, topic_info> subscription_metadata_;
+
+    struct resolved_regex {
+        std::int64_t topics_version = -1;
+        std::vector<std::string> topics;
+    };
+    mutable std::map<std::string, resolved_regex> regex_cache_;
+};
+
+}  // namespace tributary::groups

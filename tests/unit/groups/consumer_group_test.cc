@@ -1,0 +1,550 @@
+// The consumer group state machine (src/groups/consumer_group.h): joining, reconciliation through
+// revocation, timeouts, static members, errors with Kafka's codes, topic changes, regex
+// subscriptions, offset commit validation, and a randomized simulation of many clients checking
+// that no partition ever has two owners and that the group converges.
+#include "groups/consumer_group.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+namespace tributary::groups {
+namespace {
+
+using ec = model::error_code;
+using request = protocol::consumer_group_heartbeat_request;
+using response = protocol::consumer_group_heartbeat_response;
+
+class fake_topics final : public topic_view {
+public:
+    std::int64_t version() const override { return version_; }
+    std::optional<topic_info> find(std::string_view name) const override {
+        auto it = topics_.find(std::string(name));
+        if (it == topics_.end()) return std::nullopt;
+        return it->second;
+    }
+    std::optional<std::string> name_of(const model::uuid& id) const override {
+        for (const auto& [name, info] : topics_) {
+            if (info.id == id) return name;
+        }
+        return std::nullopt;
+    }
+    void for_each(const std::function<void(const std::string&, const topic_info&)>& fn) const override {
+        for (const auto& [name, info] : topics_) fn(name, info);
+    }
+
+    model::uuid create(const std::string& name, std::int32_t partitions) {
+        topic_info info{model::uuid::random(), partitions};
+        topics_[name] = info;
+        ++version_;
+        return info.id;
+    }
+    void set_partitions(const std::string& name, std::int32_t partitions) {
+        topics_.at(name).partitions = partitions;
+        ++version_;
+    }
+    void remove(const std::string& name) {
+        topics_.erase(name);
+        ++version_;
+    }
+
+private:
+    std::map<std::string, topic_info> topics_;
+    std::int64_t version_ = 0;
+};
+
+request join(std::string member_id, std::vector<std::string> topics) {
+    request r;
+    r.group_id = "g";
+    r.member_id = std::move(member_id);
+    r.member_epoch = 0;
+    r.rebalance_timeout_ms = 30000;
+    r.subscribed_topic_names = std::move(topics);
+    r.topic_partitions.emplace();
+    return r;
+}
+
+request beat(const std::string& member_id, std::int32_t epoch, std::optional<topic_partitions> owned) {
+    request r;
+    r.group_id = "g";
+    r.member_id = member_id;
+    r.member_epoch = epoch;
+    if (owned) {
+        r.topic_partitions.emplace();
+        for (const auto& [t, ps] : *owned) {
+            request::topic_partitions_type tp;
+            tp.topic_id = t;
+            tp.partitions.assign(ps.begin(), ps.end());
+            r.topic_partitions->push_back(tp);
+        }
+    }
+    return r;
+}
+
+topic_partitions assignment_of(const response& r) {
+    topic_partitions out;
+    if (!r.assignment) return out;
+    for (const auto& tp : r.assignment->topic_partitions)
+        out[tp.topic_id].insert(tp.partitions.begin(), tp.partitions.end());
+    return out;
+}
+
+class ConsumerGroup : public ::testing::Test {
+protected:
+    response send(const request& r, std::int16_t version = 1) {
+        if (auto err = validate_heartbeat(r, version, config)) return heartbeat_error_response(*err);
+        heartbeat_context ctx;
+        ctx.api_version = version;
+        ctx.client_id = "client";
+        ctx.client_host = "/127.0.0.1";
+        ctx.now_ms = now;
+        auto resp = group.heartbeat(r, ctx, topics, config);
+        check_single_owner();
+        return resp;
+    }
+
+    // Invariant: no partition is in two members' assigned or pending-revocation sets.
+    void check_single_owner() {
+        std::set<std::pair<model::uuid, std::int32_t>> seen;
+        for (const auto& [id, m] : group.members()) {
+            for (const auto* set : {&m.assigned, &m.pending_revocation}) {
+                for (const auto& [t, ps] : *set) {
+                    for (auto p : ps)
+                        ASSERT_TRUE(seen.insert({t, p}).second) << "partition " << p << " owned twice";
+                }
+            }
+        }
+    }
+
+    fake_topics topics;
+    consumer_group_config config;
+    consumer_group group{"g"};
+    std::int64_t now = 1000;
+};
+
+TEST_F(ConsumerGroup, FirstMemberJoinsAndGetsEveryPartitionAtEpochOne) {
+    auto t = topics.create("orders", 4);
+    auto r = send(join("m1", {"orders"}));
+    ASSERT_EQ(r.error_code, 0);
+    EXPECT_EQ(r.member_id, "m1");
+    EXPECT_EQ(r.member_epoch, 1);
+    EXPECT_EQ(r.heartbeat_interval_ms, 5000);
+    EXPECT_EQ(assignment_of(r), (topic_partitions{{t, {0, 1, 2, 3}}}));
+    EXPECT_EQ(group.group_epoch(), 1);
+    EXPECT_EQ(group.assignment_epoch(), 1);
+    EXPECT_EQ(group.state(), consumer_state::stable);
+    // A plain heartbeat that changes nothing carries no assignment.
+    auto again = send(beat("m1", 1, std::nullopt));
+    EXPECT_EQ(again.member_epoch, 1);
+    EXPECT_FALSE(again.assignment.has_value());
+}
+
+TEST_F(ConsumerGroup, ASecondMemberGetsPartitionsOnlyAfterTheFirstRevokesThem) {
+    auto t = topics.create("orders", 4);
+    auto r1 = send(join("m1", {"orders"}));
+    auto owned1 = assignment_of(r1);
+
+    auto r2 = send(join("m2", {"orders"}));
+    EXPECT_EQ(group.group_epoch(), 2);
+    EXPECT_EQ(r2.member_epoch, 2);
+    EXPECT_TRUE(assignment_of(r2).empty());  // its target partitions are still m1's
+    EXPECT_EQ(group.find_member("m2")->state, member_state::unreleased_partitions);
+    EXPECT_EQ(group.state(), consumer_state::reconciling);
+
+    // m1 learns it must give two partitions up; it stays at epoch 1 until it has.
+    auto r1b = send(beat("m1", 1, owned1));
+    EXPECT_EQ(r1b.member_epoch, 1);
+    auto keep = assignment_of(r1b);
+    EXPECT_EQ(partition_count(keep), 2u);
+    EXPECT_EQ(group.find_member("m1")->state, member_state::unrevoked_partitions);
+
+    // m2 still gets nothing while m1 reports the partitions.
+    EXPECT_TRUE(assignment_of(send(beat("m2", 2, topic_partitions{}))).empty());
+
+    // m1 reports that it revoked them: it moves to epoch 2; the partitions are free.
+    auto r1c = send(beat("m1", 1, keep));
+    EXPECT_EQ(r1c.member_epoch, 2);
+    auto r2b = send(beat("m2", 2, topic_partitions{}));
+    auto got = assignment_of(r2b);
+    EXPECT_EQ(partition_count(got), 2u);
+    for (auto p : got.at(t)) EXPECT_FALSE(keep.at(t).contains(p));
+    EXPECT_EQ(group.state(), consumer_state::stable);
+}
+
+TEST_F(ConsumerGroup, AnExpiredSessionRemovesTheMemberAndFreesItsPartitions) {
+    topics.create("orders", 4);
+    auto r1 = send(join("m1", {"orders"}));
+    send(join("m2", {"orders"}));
+    send(beat("m1", 1, assignment_of(r1)));
+    auto keep = group.find_member("m1")->assigned;
+    send(beat("m1", 1, keep));
+    send(beat("m2", 2, topic_partitions{}));
+    ASSERT_EQ(group.state(), consumer_state::stable);
+
+    now += 40000;
+    send(beat("m1", 2, keep));  // m1 heartbeats, m2 does not
+    EXPECT_TRUE(group.expire(now, topics).empty());
+    now += 6000;  // m2's 45 s session has passed, m1's has not
+    EXPECT_EQ(group.expire(now, topics), std::vector<std::string>{"m2"});
+    EXPECT_EQ(group.group_epoch(), 3);
+    auto r = send(beat("m1", 2, keep));
+    EXPECT_EQ(r.member_epoch, 3);
+    EXPECT_EQ(partition_count(assignment_of(r)), 4u);
+}
+
+TEST_F(ConsumerGroup, AMemberThatDoesNotRevokeWithinTheRebalanceTimeoutIsFenced) {
+    topics.create("orders", 4);
+    auto r1 = send(join("m1", {"orders"}));
+    send(join("m2", {"orders"}));
+    send(beat("m1", 1, assignment_of(r1)));  // told to revoke; never does
+    ASSERT_TRUE(group.find_member("m1")->rebalance_deadline_ms.has_value());
+    now += 29000;
+    send(beat("m1", 1, assignment_of(r1)));
+    send(beat("m2", 2, topic_partitions{}));
+    EXPECT_TRUE(group.expire(now, topics).empty());
+    now += 2000;
+    send(beat("m2", 2, topic_partitions{}));
+    EXPECT_EQ(group.expire(now, topics), std::vector<std::string>{"m1"});
+    auto r = send(beat("m2", 2, topic_partitions{}));
+    EXPECT_EQ(partition_count(assignment_of(r)), 4u);
+    // The fenced member's next heartbeat is refused; it rejoins with epoch 0.
+    EXPECT_EQ(send(beat("m1", 1, assignment_of(r1))).error_code,
+              static_cast<std::int16_t>(ec::unknown_member_id));
+}
+
+TEST_F(ConsumerGroup, LeavingWithEpochMinusOneRemovesTheMember) {
+    topics.create("orders", 2);
+    send(join("m1", {"orders"}));
+    auto r = send(beat("m1", -1, std::nullopt));
+    EXPECT_EQ(r.error_code, 0);
+    EXPECT_EQ(r.member_epoch, -1);
+    EXPECT_TRUE(group.members().empty());
+    EXPECT_EQ(group.state(), consumer_state::empty);
+    EXPECT_EQ(group.group_epoch(), 2);
+}
+
+TEST_F(ConsumerGroup, ErrorsUseKafkasCodes) {
+    topics.create("orders", 2);
+    auto code = [](const response& r) { return static_cast<ec>(r.error_code); };
+    EXPECT_EQ(code(send(beat("ghost", 3, std::nullopt))), ec::unknown_member_id);
+    send(join("m1", {"orders"}));
+    EXPECT_EQ(code(send(beat("m1", 7, std::nullopt))), ec::fenced_member_epoch);
+
+    auto bad = join("m2", {"orders"});
+    bad.server_assignor = "sticky";
+    auto r = send(bad);
+    EXPECT_EQ(code(r), ec::unsupported_assignor);
+    EXPECT_EQ(*r.error_message,
+              "ServerAssignor sticky is not supported. Supported assignors: uniform, range.");
+
+    auto no_timeout = join("m2", {"orders"});
+    no_timeout.rebalance_timeout_ms = -1;
+    EXPECT_EQ(code(send(no_timeout)), ec::invalid_request);
+    auto owned = join("m2", {"orders"});
+    owned.topic_partitions = std::nullopt;
+    EXPECT_EQ(code(send(owned)), ec::invalid_request);
+    auto no_sub = join("m2", {});
+    no_sub.subscribed_topic_names = std::nullopt;
+    EXPECT_EQ(code(send(no_sub)), ec::invalid_request);
+    EXPECT_EQ(code(send(join("", {"orders"}))), ec::invalid_request);  // v1: the client names itself
+    EXPECT_EQ(code(send(join("", {"orders"}), 0)), ec::none);          // v0: the coordinator does
+    auto epoch = beat("m1", -3, std::nullopt);
+    EXPECT_EQ(code(send(epoch)), ec::invalid_request);
+    auto regex = join("m3", {});
+    regex.subscribed_topic_names = std::nullopt;
+    regex.subscribed_topic_regex = "orders-(";
+    EXPECT_EQ(code(send(regex)), ec::invalid_regular_expression);
+
+    config.max_size = 2;
+    EXPECT_EQ(code(send(join("m9", {"orders"}))), ec::group_max_size_reached);
+}
+
+TEST_F(ConsumerGroup, AMemberOneEpochBehindIsAcceptedWhenItOwnsASubsetOfItsAssignment) {
+    topics.create("orders", 4);
+    auto r1 = send(join("m1", {"orders"}));
+    send(join("m2", {"orders"}));
+    auto r1b = send(beat("m1", 1, assignment_of(r1)));
+    auto keep = assignment_of(r1b);
+    send(beat("m1", 1, keep));  // now at epoch 2; pretend the response was lost
+    auto retry = send(beat("m1", 1, keep));
+    EXPECT_EQ(retry.error_code, 0);
+    EXPECT_EQ(retry.member_epoch, 2);
+    // With a partition it should not have, the old epoch is fenced.
+    EXPECT_EQ(static_cast<ec>(send(beat("m1", 1, assignment_of(r1))).error_code), ec::fenced_member_epoch);
+}
+
+TEST_F(ConsumerGroup, AFencedMemberRejoinsWithEpochZeroAndItsMemberId) {
+    auto t = topics.create("orders", 2);
+    send(join("m1", {"orders"}));
+    auto r = send(join("m1", {"orders"}));  // e.g. after FENCED_MEMBER_EPOCH
+    EXPECT_EQ(r.error_code, 0);
+    EXPECT_EQ(r.member_epoch, 1);
+    EXPECT_EQ(assignment_of(r), (topic_partitions{{t, {0, 1}}}));
+}
+
+TEST_F(ConsumerGroup, AStaticMemberLeavesTemporarilyAndComesBackWithoutARebalance) {
+    topics.create("orders", 4);
+    auto j1 = join("a1", {"orders"});
+    j1.instance_id = "instance-a";
+    send(j1);
+    send(join("b1", {"orders"}));
+    auto a_owned = group.find_member("a1")->assigned;
+    send(beat("a1", 1, a_owned));
+    send(beat("a1", 1, group.find_member("a1")->assigned));
+    send(beat("b1", 2, topic_partitions{}));
+    ASSERT_EQ(group.state(), consumer_state::stable);
+    const auto epoch = group.group_epoch();
+    const auto a_assigned = group.find_member("a1")->assigned;
+
+    auto leave = beat("a1", -2, std::nullopt);
+    leave.instance_id = "instance-a";
+    auto lr = send(leave);
+    EXPECT_EQ(lr.error_code, 0);
+    EXPECT_EQ(lr.member_epoch, -2);
+    EXPECT_EQ(group.group_epoch(), epoch);
+
+    // Another process with the same instance id while the first is still in: refused.
+    auto b2 = join("b2", {"orders"});
+    b2.instance_id = "instance-b";
+    send(b2);
+    auto steal = join("b3", {"orders"});
+    steal.instance_id = "instance-b";
+    EXPECT_EQ(static_cast<ec>(send(steal).error_code), ec::unreleased_instance_id);
+
+    // The restarted instance joins under a new member id and gets its partitions straight back.
+    auto back = join("a2", {"orders"});
+    back.instance_id = "instance-a";
+    auto br = send(back);
+    EXPECT_EQ(br.error_code, 0);
+    EXPECT_EQ(assignment_of(br), a_assigned);
+    EXPECT_EQ(group.find_member("a1"), nullptr);
+    // The old member id is fenced by the new one.
+    auto stale = beat("a1", 2, std::nullopt);
+    stale.instance_id = "instance-a";
+    EXPECT_EQ(static_cast<ec>(send(stale).error_code), ec::fenced_instance_id);
+}
+
+TEST_F(ConsumerGroup, NewPartitionsAndDeletedTopicsBumpTheGroupEpoch) {
+    auto t1 = topics.create("orders", 2);
+    auto t2 = topics.create("audit", 2);
+    auto r = send(join("m1", {"orders", "audit"}));
+    EXPECT_EQ(partition_count(assignment_of(r)), 4u);
+    topics.set_partitions("orders", 3);
+    auto r2 = send(beat("m1", 1, assignment_of(r)));
+    EXPECT_EQ(r2.member_epoch, 2);
+    EXPECT_EQ(assignment_of(r2).at(t1), (std::set<std::int32_t>{0, 1, 2}));
+    topics.remove("audit");
+    auto owned = assignment_of(r2);
+    auto r3 = send(beat("m1", 2, owned));
+    EXPECT_EQ(group.group_epoch(), 3);
+    EXPECT_EQ(r3.member_epoch, 2);  // must first drop the deleted topic's partitions
+    owned.erase(t2);
+    auto r4 = send(beat("m1", 2, owned));
+    EXPECT_EQ(r4.member_epoch, 3);
+    EXPECT_EQ(group.find_member("m1")->assigned, (topic_partitions{{t1, {0, 1, 2}}}));
+}
+
+TEST_F(ConsumerGroup, ARegexSubscriptionFollowsTopicsAsTheyAreCreated) {
+    auto t1 = topics.create("orders-eu", 1);
+    topics.create("payments", 1);
+    auto j = join("m1", {});
+    j.subscribed_topic_names = std::nullopt;
+    j.subscribed_topic_regex = "orders-.*";
+    auto r = send(j);
+    EXPECT_EQ(assignment_of(r), (topic_partitions{{t1, {0}}}));
+    auto t2 = topics.create("orders-us", 2);
+    auto r2 = send(beat("m1", 1, assignment_of(r)));
+    EXPECT_EQ(r2.member_epoch, 2);
+    EXPECT_EQ(assignment_of(r2), (topic_partitions{{t1, {0}}, {t2, {0, 1}}}));
+    auto d = group.describe(topics, config);
+    ASSERT_EQ(d.members.size(), 1u);
+    EXPECT_EQ(*d.members[0].subscribed_topic_regex, "orders-.*");
+}
+
+TEST_F(ConsumerGroup, TheAssignorMostMembersAskForIsUsed) {
+    topics.create("a", 3);
+    topics.create("b", 3);
+    auto j1 = join("m1", {"a", "b"});
+    j1.server_assignor = "range";
+    send(j1);
+    EXPECT_EQ(group.preferred_assignor(config).name(), "range");
+    EXPECT_EQ(group.describe(topics, config).assignor_name, "range");
+    consumer_group other{"h"};
+    EXPECT_EQ(other.preferred_assignor(config).name(), "uniform");
+}
+
+TEST_F(ConsumerGroup, OffsetCommitsAreValidatedAgainstTheMemberEpoch) {
+    topics.create("orders", 2);
+    EXPECT_EQ(group.validate_offset_commit("", -1, 9), ec::none);  // empty group: admin commits
+    send(join("m1", {"orders"}));
+    EXPECT_EQ(group.validate_offset_commit("m1", 1, 9), ec::none);
+    EXPECT_EQ(group.validate_offset_commit("m1", 0, 9), ec::stale_member_epoch);
+    EXPECT_EQ(group.validate_offset_commit("m1", 1, 8), ec::unsupported_version);
+    EXPECT_EQ(group.validate_offset_commit("other", 1, 9), ec::unknown_member_id);
+    EXPECT_EQ(group.validate_offset_commit("", -1, 9), ec::unknown_member_id);
+    EXPECT_EQ(group.validate_offset_fetch(std::nullopt, -1), ec::none);
+    EXPECT_EQ(group.validate_offset_fetch("m1", 1), ec::none);
+    EXPECT_EQ(group.validate_offset_fetch("m1", 2), ec::stale_member_epoch);
+}
+
+TEST_F(ConsumerGroup, DescribeShowsEpochsStateAndAssignments) {
+    topics.create("orders", 2);
+    send(join("m1", {"orders"}));
+    auto d = group.describe(topics, config);
+    EXPECT_EQ(d.group_id, "g");
+    EXPECT_EQ(d.group_state, "Stable");
+    EXPECT_EQ(d.group_epoch, 1);
+    EXPECT_EQ(d.assignment_epoch, 1);
+    EXPECT_EQ(d.assignor_name, "uniform");
+    ASSERT_EQ(d.members.size(), 1u);
+    EXPECT_EQ(d.members[0].client_host, "/127.0.0.1");
+    ASSERT_EQ(d.members[0].assignment.topic_partitions.size(), 1u);
+    EXPECT_EQ(d.members[0].assignment.topic_partitions[0].topic_name, "orders");
+    EXPECT_EQ(d.members[0].target_assignment.topic_partitions[0].partitions,
+              (std::vector<std::int32_t>{0, 1}));
+    EXPECT_EQ(d.members[0].member_type, 1);
+}
+
+// A simulated consumer: what it believes it owns and its epoch, as the Java client keeps them. It
+// applies an assignment at once (revoking what is gone) and reports what it owns on every
+// heartbeat, or (randomly) only when that changed, as the Java client does.
+struct sim_client {
+    std::string id;
+    std::int32_t epoch = 0;
+    topic_partitions owned;
+    bool alive = true;
+    bool report_changes_only = false;
+    bool owned_changed = true;
+    std::int64_t last_beat_ms = 0;
+};
+
+RC_GTEST_PROP(ConsumerGroupSimulation, NoPartitionHasTwoOwnersAndTheGroupConverges, ()) {
+    fake_topics topics;
+    consumer_group_config config;
+    config.assignors = {find_assignor(*rc::gen::element<std::string>("uniform", "range"))};
+    consumer_group group{"g"};
+    std::int64_t now = 0;
+    std::vector<std::string> names;
+    const auto topic_count = *rc::gen::inRange(1, 4);
+    for (int i = 0; i < topic_count; ++i) {
+        names.push_back("t" + std::to_string(i));
+        topics.create(names.back(), *rc::gen::inRange(1, 13));
+    }
+    std::vector<sim_client> clients;
+    int next_id = 0;
+
+    auto heartbeat = [&](sim_client& c) {
+        request r;
+        r.group_id = "g";
+        r.member_id = c.id;
+        r.member_epoch = c.epoch;
+        if (c.epoch == 0) {
+            r.rebalance_timeout_ms = 10000;
+            r.subscribed_topic_names = names;
+            r.topic_partitions.emplace();
+            c.owned.clear();
+        } else if (!c.report_changes_only || c.owned_changed) {
+            r.topic_partitions.emplace();
+            for (const auto& [t, ps] : c.owned)
+                r.topic_partitions->push_back({t, {ps.begin(), ps.end()}, {}});
+        }
+        c.owned_changed = false;
+        c.last_beat_ms = now;
+        RC_ASSERT(!validate_heartbeat(r, 1, config).has_value());
+        heartbeat_context ctx;
+        ctx.now_ms = now;
+        auto resp = group.heartbeat(r, ctx, topics, config);
+        if (resp.error_code != 0) {
+            // Fenced or unknown: lose everything and rejoin.
+            RC_ASSERT(resp.error_code == static_cast<std::int16_t>(ec::fenced_member_epoch) ||
+                      resp.error_code == static_cast<std::int16_t>(ec::unknown_member_id));
+            c.epoch = 0;
+            c.owned.clear();
+            return;
+        }
+        c.epoch = resp.member_epoch;
+        if (resp.assignment) {
+            c.owned = assignment_of(resp);
+            c.owned_changed = true;
+        }
+    };
+    auto no_double_ownership = [&] {
+        std::set<std::pair<model::uuid, std::int32_t>> seen;
+        for (const auto& c : clients) {
+            if (!c.alive) continue;
+            for (const auto& [t, ps] : c.owned) {
+                for (auto p : ps) RC_ASSERT(seen.insert({t, p}).second);
+            }
+        }
+    };
+    // Time passes: live clients heartbeat at least every 5 s (well inside the 45 s session and the
+    // 10 s rebalance timeout); dead ones expire.
+    auto tick = [&](std::int64_t ms) {
+        now += ms;
+        for (auto& c : clients) {
+            if (c.alive && now - c.last_beat_ms >= 5000) heartbeat(c);
+        }
+        group.expire(now, topics);
+        no_double_ownership();
+    };
+
+    const auto steps = *rc::gen::inRange(10, 120);
+    for (int s = 0; s < steps; ++s) {
+        const auto action = *rc::gen::inRange(0, 10);
+        if (action == 0 || clients.empty()) {
+            sim_client c;
+            c.id = "m" + std::to_string(next_id++);
+            c.report_changes_only = *rc::gen::arbitrary<bool>();
+            clients.push_back(c);
+            heartbeat(clients.back());
+        } else if (action == 1) {
+            // A client dies: it stops heartbeating; its session expires later.
+            clients[*rc::gen::inRange<std::size_t>(0, clients.size())].alive = false;
+        } else if (action == 2) {
+            auto& c = clients[*rc::gen::inRange<std::size_t>(0, clients.size())];
+            if (c.alive && c.epoch > 0) {
+                group.heartbeat(beat(c.id, -1, std::nullopt), heartbeat_context{1, "", "", now}, topics,
+                                config);
+                c.alive = false;
+            }
+        } else if (action == 3) {
+            topics.set_partitions(names[0], topics.find(names[0])->partitions + 1);
+        } else {
+            auto& c = clients[*rc::gen::inRange<std::size_t>(0, clients.size())];
+            if (c.alive) heartbeat(c);
+        }
+        no_double_ownership();
+        tick(*rc::gen::inRange(0, 3000));
+    }
+
+    // Quiesce: a minute passes (dead members expire), then every live client heartbeats a few rounds.
+    for (int i = 0; i < 12; ++i) tick(5000);
+    bool any_alive = false;
+    for (const auto& c : clients) any_alive |= c.alive;
+    for (int round = 0; round < 8; ++round) {
+        for (auto& c : clients) {
+            if (c.alive) heartbeat(c);
+            no_double_ownership();
+        }
+    }
+    if (!any_alive) {
+        RC_ASSERT(group.state() == consumer_state::empty);
+        return;
+    }
+    RC_ASSERT(group.state() == consumer_state::stable);
+    std::size_t owned = 0, total = 0;
+    for (const auto& c : clients) {
+        if (c.alive) owned += partition_count(c.owned);
+    }
+    topics.for_each([&](const std::string&, const topic_info& info) {
+        total += static_cast<std::size_t>(info.partitions);
+    });
+    RC_ASSERT(owned == total);
+}
+
+}  // namespace
+}  // namespace tributary::groups
