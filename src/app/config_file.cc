@@ -7,6 +7,7 @@
 
 #include "cluster/config_registry.h"
 #include "cluster/effective_config.h"
+#include "groups/consumer_group_config.h"
 
 namespace tributary::app {
 namespace {
@@ -172,6 +173,10 @@ std::optional<std::string> read_properties_file(const std::filesystem::path& pat
 std::optional<std::string> apply_static_configs(cluster::config_map props, server::broker_config& config,
                                                 std::vector<std::string>& unknown) {
     if (auto e = cluster::validate_static_broker_configs(props, &unknown); !e.ok()) return e.message;
+    // Kafka's start-up checks of the consumer group protocol's configs (interval below the session
+    // timeout, both within their bounds, known assignors).
+    groups::consumer_group_config consumer_groups;
+    if (auto e = groups::load_consumer_group_config(props, consumer_groups)) return e;
 
     auto node = props.find("node.id");
     auto broker = props.find("broker.id");

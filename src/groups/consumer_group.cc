@@ -170,7 +170,7 @@ std::optional<heartbeat_error> validate_heartbeat(const protocol::consumer_group
 protocol::consumer_group_heartbeat_response heartbeat_error_response(const heartbeat_error& error) {
     hb_response resp;
     resp.error_code = static_cast<std::int16_t>(error.code);
-    resp.error_message = error.message;
+    if (!error.message.empty()) resp.error_message = error.message;
     return resp;
 }
 
@@ -216,6 +216,15 @@ const partition_assignor& consumer_group::preferred_assignor(const consumer_grou
         }
     }
     return best ? *best : *config.assignors.front();
+}
+
+bool consumer_group::is_subscribed_to(std::string_view topic) const {
+    if (subscription_metadata_.contains(std::string(topic))) return true;
+    for (const auto& [_, m] : members_) {
+        if (std::binary_search(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end(), topic))
+            return true;
+    }
+    return false;
 }
 
 void consumer_group::drop_partition_epochs(const consumer_member& m) {

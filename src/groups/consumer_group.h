@@ -110,6 +110,9 @@ public:
     // The assignor that computes the next target assignment: the one most members asked for by
     // ServerAssignor (ties: configuration order), else the first configured.
     const partition_assignor& preferred_assignor(const consumer_group_config& config) const;
+    // Some member subscribes to `topic` (by name, or by a regex that matched it at the last epoch
+    // bump): OffsetDelete answers GROUP_SUBSCRIBED_TO_TOPIC.
+    bool is_subscribed_to(std::string_view topic) const;
 
     // Handles a ConsumerGroupHeartbeat. REQUIRES: validate_heartbeat(req) found nothing. Errors are in
     // the response; on an error the group is unchanged.

@@ -6,6 +6,8 @@
 
 #include "cluster/topic_name.h"
 #include "groups/classic_protocol.h"
+#include "groups/consumer_group_config.h"
+#include "groups/consumer_protocol.h"
 #include "protocol/record_batch.h"
 #include "protocol/record_batch_builder.h"
 #include "protocol/record_batch_reader.h"
@@ -36,6 +38,13 @@ group_manager::group_manager(unsigned shard, cluster::partition_manager& pm, con
                              asio::any_io_executor executor)
     : shard_(shard), pm_(pm), metadata_(metadata), executor_(executor), timer_(executor), idle_(executor) {
     classic_ = std::make_unique<classic_protocol>(*this);
+    // group.consumer.* are static configs, checked at start-up (app/config_file.cc).
+    consumer_group_config consumer_config;
+    if (auto e = load_consumer_group_config(configs().static_props, consumer_config)) {
+        spdlog::error("consumer group configs: {}; using the defaults", *e);
+        consumer_config = consumer_group_config{};
+    }
+    consumer_ = std::make_unique<consumer_protocol>(*this, metadata, std::move(consumer_config));
 }
 
 group_manager::~group_manager() = default;

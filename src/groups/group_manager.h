@@ -51,6 +51,7 @@
 namespace tributary::groups {
 
 class classic_protocol;
+class consumer_protocol;
 
 // A record to append to __consumer_offsets; no value is a tombstone.
 struct group_record {
@@ -155,6 +156,8 @@ public:
 
     // The classic protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) over this manager.
     classic_protocol& classic() { return *classic_; }
+    // The consumer group protocol (KIP-848: ConsumerGroupHeartbeat, ConsumerGroupDescribe).
+    consumer_protocol& consumer() { return *consumer_; }
 
     // Runs `work` on this shard; stop() waits for it. For writes that nobody waits for.
     void spawn(awaitable<void> work);
@@ -195,6 +198,7 @@ private:
     std::vector<std::function<void(clock::time_point)>> timer_hooks_;
     std::vector<std::function<void()>> stop_hooks_;
     std::unique_ptr<classic_protocol> classic_;
+    std::unique_ptr<consumer_protocol> consumer_;
     std::size_t loads_in_flight_ = 0;
     std::size_t tasks_in_flight_ = 0;
     bool stopped_ = false;

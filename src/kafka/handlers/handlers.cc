@@ -3,6 +3,8 @@
 #include <array>
 
 #include "kafka/handlers/alter_configs.h"
+#include "kafka/handlers/consumer_group_describe.h"
+#include "kafka/handlers/consumer_group_heartbeat.h"
 #include "kafka/handlers/api_versions.h"
 #include "kafka/handlers/create_partitions.h"
 #include "kafka/handlers/create_topics.h"
@@ -49,7 +51,8 @@ const auto registry = make_registry<produce_handler, fetch_handler, list_offsets
                                     create_topics_handler, delete_topics_handler, create_partitions_handler,
                                     describe_configs_handler, alter_configs_handler,
                                     incremental_alter_configs_handler, find_coordinator_handler,
-                                    offset_commit_handler, offset_fetch_handler>();
+                                    offset_commit_handler, offset_fetch_handler,
+                                    consumer_group_heartbeat_handler, consumer_group_describe_handler>();
 
 }  // namespace
 

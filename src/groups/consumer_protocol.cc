@@ -1,0 +1,173 @@
+#include "groups/consumer_protocol.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "groups/group_manager.h"
+
+namespace tributary::groups {
+namespace {
+
+using ec = model::error_code;
+
+// What a group_manager's group holds for a consumer group: the state machine, seen through the
+// interface the code shared by both protocols uses (ListGroups, DeleteGroups, OffsetDelete, expiry).
+class consumer_group_entry final : public consumer_group_state {
+public:
+    explicit consumer_group_entry(std::string id) : group(std::move(id)) {}
+    std::string_view state_name() const override { return to_string(group.state()); }
+    bool is_empty() const override { return group.members().empty(); }
+    bool is_subscribed_to(std::string_view topic) const override { return group.is_subscribed_to(topic); }
+
+    consumer_group group;
+};
+
+consumer_group& consumer_of(group& g) {
+    return static_cast<consumer_group_entry&>(*g.consumer).group;
+}
+
+protocol::consumer_group_heartbeat_response error(ec code, std::string message) {
+    return heartbeat_error_response(heartbeat_error{code, std::move(message)});
+}
+
+}  // namespace
+
+std::int64_t monotonic_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now().time_since_epoch()).count();
+}
+
+std::int64_t table_topic_view::version() const {
+    return table_->version();
+}
+
+std::optional<topic_info> table_topic_view::find(std::string_view name) const {
+    const auto* t = table_->find(name);
+    if (!t) return std::nullopt;
+    return topic_info{t->id, t->partition_count()};
+}
+
+std::optional<std::string> table_topic_view::name_of(const model::uuid& id) const {
+    const auto* t = table_->find(id);
+    if (!t) return std::nullopt;
+    return t->name;
+}
+
+void table_topic_view::for_each(const std::function<void(const std::string&, const topic_info&)>& fn) const {
+    for (const auto& [name, t] : table_->topics()) fn(name, topic_info{t->id, t->partition_count()});
+}
+
+consumer_protocol::consumer_protocol(group_manager& manager, const cluster::metadata_cache& metadata,
+                                     consumer_group_config config)
+    : manager_(manager), metadata_(metadata), config_(std::move(config)) {
+    manager_.add_timer_hook([this](clock::time_point now) {
+        expire(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+    });
+    manager_.validate_consumer_commit = [](group& g, const std::string& member_id, std::int32_t member_epoch,
+                                           std::int16_t api_version) {
+        return consumer_of(g).validate_offset_commit(member_id, member_epoch, api_version);
+    };
+    manager_.validate_consumer_fetch = [](group& g, const std::optional<std::string>& member_id,
+                                          std::int32_t member_epoch) {
+        std::optional<std::string_view> id;
+        if (member_id) id = *member_id;
+        return consumer_of(g).validate_offset_fetch(id, member_epoch);
+    };
+}
+
+table_topic_view consumer_protocol::topics() const {
+    return table_topic_view(metadata_.topics(manager_.shard()));
+}
+
+protocol::consumer_group_heartbeat_response consumer_protocol::heartbeat(
+    const protocol::consumer_group_heartbeat_request& req, std::int16_t api_version, std::int32_t partition,
+    std::string client_id, std::string client_host) {
+    if (auto err = validate_heartbeat(req, api_version, config_)) return heartbeat_error_response(*err);
+    if (auto status = manager_.partition_status(partition); status != ec::none) {
+        return error(status, {});
+    }
+    const bool joining = req.member_epoch == join_group_member_epoch;
+    const bool leaving =
+        req.member_epoch == leave_group_member_epoch || req.member_epoch == leave_group_static_member_epoch;
+
+    group* g = manager_.find_group(req.group_id);
+    if (g && g->type() == group_type::classic) {
+        if (!joining || !g->classic.members.empty()) {
+            return error(ec::group_id_not_found,
+                         fmt::format("Group {} is not a consumer group.", req.group_id));
+        }
+        // An empty classic group becomes a consumer group (its committed offsets stay).
+        spdlog::info("group {}: converting the empty classic group to a consumer group", req.group_id);
+        g->set_type(group_type::consumer);
+        g->consumer = std::make_shared<consumer_group_entry>(req.group_id);
+    }
+    if (!g) {
+        if (leaving) return error(ec::group_id_not_found, fmt::format("Group {} not found.", req.group_id));
+        if (!joining) {
+            // Kafka would know the member from __consumer_offsets; ours was in memory only (a broker
+            // restart): the member must rejoin.
+            return error(ec::unknown_member_id,
+                         fmt::format("Member {} is not a member of group {}.", req.member_id, req.group_id));
+        }
+        g = &manager_.create_group(req.group_id, group_type::consumer, partition);
+        g->consumer = std::make_shared<consumer_group_entry>(req.group_id);
+    }
+
+    auto& cg = consumer_of(*g);
+    heartbeat_context ctx;
+    ctx.api_version = api_version;
+    ctx.client_id = std::move(client_id);
+    ctx.client_host = "/" + client_host;
+    ctx.now_ms = monotonic_ms();
+    const auto epoch_before = cg.group_epoch();
+    auto view = topics();
+    auto resp = cg.heartbeat(req, ctx, view, config_);
+    if (resp.error_code == 0 && cg.group_epoch() != epoch_before) {
+        spdlog::info("group {}: epoch {} ({} members, {})", req.group_id, cg.group_epoch(),
+                     cg.members().size(), to_string(cg.state()));
+    }
+    // A first join that failed leaves nothing behind.
+    if (cg.members().empty() && cg.group_epoch() == 0 && g->offsets.empty())
+        manager_.remove_group(req.group_id);
+    return resp;
+}
+
+protocol::consumer_group_describe_response::described_group consumer_protocol::describe(
+    const std::string& group_id, std::int32_t partition) {
+    protocol::consumer_group_describe_response::described_group out;
+    out.group_id = group_id;
+    if (auto status = manager_.partition_status(partition); status != ec::none) {
+        out.error_code = model::to_int(status);
+        return out;
+    }
+    group* g = manager_.find_group(group_id);
+    if (!g) {
+        out.error_code = model::to_int(ec::group_id_not_found);
+        out.error_message = fmt::format("Group {} not found.", group_id);
+        return out;
+    }
+    if (g->type() != group_type::consumer) {
+        out.error_code = model::to_int(ec::group_id_not_found);
+        out.error_message = fmt::format("Group {} is not a consumer group.", group_id);
+        return out;
+    }
+    auto view = topics();
+    return consumer_of(*g).describe(view, config_);
+}
+
+void consumer_protocol::expire(std::int64_t now_ms) {
+    auto view = topics();
+    for (const auto& [id, g] : manager_.groups()) {
+        if (g->type() != group_type::consumer || !g->consumer) continue;
+        auto& cg = consumer_of(*g);
+        auto next = cg.next_deadline();
+        if (!next || *next > now_ms) continue;
+        for (const auto& member : cg.expire(now_ms, view)) {
+            spdlog::info("group {}: member {} fenced (session or rebalance timeout); epoch {}", id, member,
+                         cg.group_epoch());
+        }
+    }
+}
+
+}  // namespace tributary::groups
