@@ -17,6 +17,7 @@ Against a reference Kafka (TRIBUTARY_REFERENCE_KAFKA) start it with the same set
 """
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import signal
@@ -150,6 +151,35 @@ def produce(bootstrap: str, topic: str, start: int, count: int, rate: float = 0.
     return acked
 
 
+def describe(target: Target, group: str, classpath: str) -> dict:
+    out = subprocess.run(["java", "-cp", classpath, str(JAVA_DIR / "DescribeConsumerGroup.java"), target.bootstrap,
+                          group], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, f"DescribeConsumerGroup.java exited {out.returncode}:\n{out.stderr[-3000:]}"
+    return json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
+
+
+def check_describe(target: Target, members: list, group: str, classpath: str):
+    """Admin.describeConsumerGroups (ConsumerGroupDescribe) once the group is stable: a consumer-protocol
+    group, Stable, the default (uniform) assignor, every member with its 4 partitions as both its current
+    and its target assignment, at the assignment epoch."""
+    def stable():
+        d = describe(target, group, classpath)
+        if d["state"].upper() == "STABLE" and len(d["members"]) == 3:
+            return d
+        raise AssertionError(f"not yet stable: {d}")
+
+    d = eventually(stable, timeout=60, what="ConsumerGroupDescribe to show a stable group of 3")
+    assert d["type"].upper() == "CONSUMER" and d["assignor"] == "uniform", d
+    assert d["groupEpoch"] >= 3 and d["assignmentEpoch"] == d["groupEpoch"], d
+    by_client = {m["clientId"]: m for m in d["members"]}
+    assert set(by_client) == {f"{m.name}.out" for m in members}, d
+    for m in members:
+        described = by_client[f"{m.name}.out"]
+        assert described["assigned"] == sorted(m.assignment()) == described["target"], (d, m.name)
+        assert described["memberEpoch"] == d["assignmentEpoch"] and described["host"].endswith("127.0.0.1"), d
+    print(f"describe: {d['state']} {d['type']} assignor={d['assignor']} epoch={d['groupEpoch']}")
+
+
 def _fail(target: Target, members: list[Member], message: str):
     details = "\n".join(m.tail() for m in members)
     raise AssertionError(f"{message}\n{details}\n{target.log_excerpt(80)}")
@@ -180,6 +210,7 @@ def test_java_consumer_protocol_group_survives_a_kill_and_a_join(group_cluster, 
         eventually(balanced(members), timeout=90, what="3 members to share the 12 partitions")
         print(f"3 members balanced after {time.monotonic() - t_start:.1f}s: "
               f"{[sorted(m.assignment()) for m in members]}")
+        check_describe(target, members, group, kafka_classpath)
 
         # The kill lands while records flow (about 2 s into a 4 s stream), so the victim dies with
         # records processed but not committed, or fetched but not processed.
