@@ -93,14 +93,20 @@ protocol::consumer_group_heartbeat_response consumer_protocol::heartbeat(
 
     group* g = manager_.find_group(req.group_id);
     if (g && g->type() == group_type::classic) {
-        if (!joining || !g->classic.members.empty()) {
+        if (!g->classic.members.empty()) {
             return error(ec::group_id_not_found,
                          fmt::format("Group {} is not a consumer group.", req.group_id));
         }
-        // An empty classic group becomes a consumer group (its committed offsets stay).
-        spdlog::info("group {}: converting the empty classic group to a consumer group", req.group_id);
-        g->set_type(group_type::consumer);
-        g->consumer = std::make_shared<consumer_group_entry>(req.group_id);
+        if (joining) {
+            // An empty classic group becomes a consumer group (its committed offsets stay).
+            spdlog::info("group {}: converting the empty classic group to a consumer group", req.group_id);
+            g->set_type(group_type::consumer);
+            g->consumer = std::make_shared<consumer_group_entry>(req.group_id);
+        } else {
+            // Only committed offsets are known (after a broker restart they are replayed, the
+            // membership is not): as if there were no group, so the member is told to rejoin.
+            g = nullptr;
+        }
     }
     if (!g) {
         if (leaving) return error(ec::group_id_not_found, fmt::format("Group {} not found.", req.group_id));
