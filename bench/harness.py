@@ -15,7 +15,7 @@ against it, reads its peak RSS and stops it: T K Kf T K Kf ... Per workload and 
   4. franz-go producer into a fresh topic for a fixed time: producer throughput;
   5. franz-go open-loop end-to-end latency at a fixed rate into a fresh topic;
   6. Kafka's EndToEndLatency (closed loop, one record at a time) on the baseline workload only, when the
-     broker serves the group APIs (the tool commits offsets).
+     broker serves OffsetCommit and FindCoordinator (the tool assigns its partition and commits).
 
 Broker CPU time (utime+stime of the broker process from /proc/<pid>/stat) is sampled around steps 1-4.
 Every measurement is one JSON line in DIR/results.jsonl; DIR/meta.json describes the machine and run.
@@ -38,7 +38,10 @@ KAFKA_REF = ROOT / "tools" / "kafka-ref"
 LOADGEN = ROOT / "bench" / "loadgen" / "loadgen"
 TRIBUTARY = Path(os.environ.get("TRIBUTARY_BIN", ROOT / "build" / "release" / "src" / "app" / "tributary"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-GROUP_APIS = {8, 10, 11}  # OffsetCommit, FindCoordinator, JoinGroup
+# ConsumerPerformance subscribes (classic group protocol): JoinGroup, Heartbeat, SyncGroup, and commits.
+# EndToEndLatency assigns its partition and only commits: OffsetCommit, FindCoordinator.
+GROUP_APIS = {8, 10, 11, 12, 14}
+COMMIT_APIS = {8, 10}
 
 # ---- the matrix
 
@@ -328,7 +331,7 @@ def measured(b, fn):
     return r
 
 
-def run_workload(b, rec, rnd, w, cfg, groups, baseline, seq):
+def run_workload(b, rec, rnd, w, cfg, groups, commits, baseline, seq):
     name = workload_name(w)
     base = {"round": rnd, "broker": b.name, "workload": name, **{k: w[k] for k in w}}
 
@@ -366,7 +369,7 @@ def run_workload(b, rec, rnd, w, cfg, groups, baseline, seq):
         "-warmup", f"{cfg['warmup_s']}s", "-timeout", "60s", timeout=300)))
     loadgen("delete", "-brokers", b.bootstrap, "-topic", t)
 
-    if baseline and groups:
+    if baseline and commits:
         t = f"e2e-tool-{seq}"
         loadgen("create", "-brokers", b.bootstrap, "-topic", t, "-partitions", "1", timeout=120)
         attempt("e2e-closed-loop", "kafka-end-to-end-latency",
@@ -459,15 +462,18 @@ def main():
             try:
                 rec(round=rnd, broker=name, step="start", **b.start())
                 apis = set(loadgen("apis", "-brokers", b.bootstrap)["api_keys"])
-                groups = GROUP_APIS <= apis
+                groups, commits = GROUP_APIS <= apis, COMMIT_APIS <= apis
                 if not groups:
-                    rec(round=rnd, broker=name, step="note", note="no consumer-group APIs: Kafka's "
-                        "ConsumerPerformance and EndToEndLatency skipped")
+                    rec(round=rnd, broker=name, step="note", note="no consumer-group membership APIs "
+                        "(JoinGroup, Heartbeat, SyncGroup): Kafka's ConsumerPerformance skipped")
+                if not commits:
+                    rec(round=rnd, broker=name, step="note", note="no OffsetCommit/FindCoordinator: Kafka's "
+                        "EndToEndLatency skipped")
                 warm_up(b, cfg)
                 for w in work:
                     seq += 1
                     print(f"--- {name} {workload_name(w)}", flush=True)
-                    run_workload(b, rec, rnd, w, cfg, groups, w == BASELINE, seq)
+                    run_workload(b, rec, rnd, w, cfg, groups, commits, w == BASELINE, seq)
                 rec(round=rnd, broker=name, step="memory", peak_rss_mib=b.peak_rss_mib(),
                     rss_mib=proc_status_kib(b.pid, "VmRSS") / 1024)
             except Exception as e:

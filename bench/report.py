@@ -402,8 +402,8 @@ ConsumerPerformance (group subscription) when the broker serves the group APIs. 
 earlier sends; latency runs from the scheduled time to the moment the consumer (same process, same clock)
 receives it, so a stalled broker cannot hide its delay by slowing the sender (no coordinated omission).
 Percentiles are exact over every record after the warm-up. Rates: {', '.join(f'{k} B: {v} records/s' for k, v in meta['e2e_rate'].items())}.
-Kafka's EndToEndLatency (closed loop, one record in flight) runs on the baseline when the group APIs are
-served. Broker CPU: utime+stime of the broker process (`/proc/<pid>/stat`) over each step, per GB of
+Kafka's EndToEndLatency (closed loop, one record in flight) runs on the baseline when the broker serves
+OffsetCommit and FindCoordinator (it assigns its partition and commits). Broker CPU: utime+stime of the broker process (`/proc/<pid>/stat`) over each step, per GB of
 payload. Before the workloads, each broker session runs a short unmeasured franz-go produce and consume
 of the baseline (JIT warm-up for the JVM; page cache and allocator for both). Peak RSS: `VmHWM` at the end of each broker session; idle RSS: `VmRSS` 2 s after the first
 produce. Start: process start time (`/proc/<pid>/stat` field 22) to the first acknowledged acks=all
