@@ -3,7 +3,7 @@
 #
 #   bench/profile.sh [produce|consume|e2e] [seconds] [loadgen flags...]
 #
-# Starts the Release broker on 127.0.0.1:39392 with a fresh data directory under bench/results/profile/,
+# Starts the Release broker on a free loopback port with a fresh data directory under bench/results/profile/,
 # creates an 8-partition topic, and records the broker with `perf record` (cpu-clock, DWARF call graphs)
 # while the generator runs (consume first fills the topic for `seconds`). Prints the hottest symbols,
 # self and with children, and leaves perf.data beside them for `perf report -i`. Needs linux-perf
@@ -17,10 +17,12 @@ command -v perf >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninterac
 bin=build/release/src/app/tributary
 out=bench/results/profile
 rm -rf "$out"; mkdir -p "$out"
-port=39392 lg=bench/loadgen/loadgen
+lg=bench/loadgen/loadgen
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$bin" serve --listen 127.0.0.1:$port --data-dir "$out/data" > "$out/broker.log" 2>&1 &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do "$lg" apis -brokers 127.0.0.1:$port -timeout 2s >/dev/null 2>&1 && break; sleep 0.1; done
 "$lg" create -brokers 127.0.0.1:$port -topic prof -partitions 8 >/dev/null
 run() {
   case "$what" in
