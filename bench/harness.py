@@ -11,7 +11,8 @@ against it, reads its peak RSS and stops it: T K Kf T K Kf ... Per workload and 
 
   1. Kafka's ProducerPerformance (kafka-tools 4.4) into a fresh topic: producer throughput;
   2. franz-go (bench/loadgen) reads that topic back from the start: consumer throughput;
-  3. Kafka's ConsumerPerformance on the same topic, when the broker serves the consumer-group APIs;
+  3. Kafka's ConsumerPerformance on the same topic, when the broker serves a consumer-group protocol
+     (KIP-848 preferred, so both brokers use the same one when both serve it);
   4. franz-go producer into a fresh topic for a fixed time: producer throughput;
   5. franz-go open-loop end-to-end latency at a fixed rate into a fresh topic;
   6. Kafka's EndToEndLatency (closed loop, one record at a time) on the baseline workload only, when the
@@ -38,9 +39,11 @@ KAFKA_REF = ROOT / "tools" / "kafka-ref"
 LOADGEN = ROOT / "bench" / "loadgen" / "loadgen"
 TRIBUTARY = Path(os.environ.get("TRIBUTARY_BIN", ROOT / "build" / "release" / "src" / "app" / "tributary"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-# ConsumerPerformance subscribes (classic group protocol): JoinGroup, Heartbeat, SyncGroup, and commits.
+# ConsumerPerformance subscribes: with the KIP-848 protocol (group.protocol=consumer) when the broker
+# serves ConsumerGroupHeartbeat, else with the classic one (JoinGroup, Heartbeat, SyncGroup); it commits.
 # EndToEndLatency assigns its partition and only commits: OffsetCommit, FindCoordinator.
-GROUP_APIS = {8, 10, 11, 12, 14}
+KIP848_APIS = {8, 10, 68}
+CLASSIC_GROUP_APIS = {8, 10, 11, 12, 14}
 COMMIT_APIS = {8, 10}
 
 # ---- the matrix
@@ -284,16 +287,16 @@ def producer_performance(b, topic, w, cfg):
     raise RuntimeError(f"ProducerPerformance failed (rc={rc}): {(out + err)[-1500:]}")
 
 
-def consumer_performance(b, topic, records):
+def consumer_performance(b, topic, records, protocol):
     args = ["--bootstrap-server", b.bootstrap, "--topic", topic, "--num-records", str(records), "--timeout", "20000",
-            "--hide-header"]
+            "--hide-header", "--command-property", f"group.protocol={protocol}"]
     rc, out, err, timed_out = java_tool("ConsumerPerformance", args, timeout=180)
     lines = [ln for ln in out.splitlines() if ln.count(",") >= 9]
     if rc != 0 or not lines:
         raise RuntimeError(f"ConsumerPerformance failed (rc={rc}): {(out + err)[-1500:]}")
     f = [x.strip() for x in lines[-1].split(",")]
     # start, end, MB, MB/s, nMsg, nMsg/s, rebalance ms, fetch ms, fetch MB/s, fetch nMsg/s
-    return {"records": int(f[4]), "mib": float(f[2]), "mib_per_s": float(f[8]), "records_per_s": float(f[9]),
+    return {"group_protocol": protocol, "records": int(f[4]), "mib": float(f[2]), "mib_per_s": float(f[8]), "records_per_s": float(f[9]),
             "rebalance_ms": float(f[6]), "fetch_ms": float(f[7])}
 
 
@@ -349,7 +352,7 @@ def run_workload(b, rec, rnd, w, cfg, groups, commits, baseline, seq):
     if groups:
         def cperf():
             n = loadgen("consume", "-brokers", b.bootstrap, "-topic", t, "-timeout", "120s", timeout=200)["records"]
-            return measured(b, lambda: consumer_performance(b, t, n))
+            return measured(b, lambda: consumer_performance(b, t, n, groups))
         attempt("consume", "kafka-consumer-perf", cperf)
     loadgen("delete", "-brokers", b.bootstrap, "-topic", t)
 
@@ -462,10 +465,11 @@ def main():
             try:
                 rec(round=rnd, broker=name, step="start", **b.start())
                 apis = set(loadgen("apis", "-brokers", b.bootstrap)["api_keys"])
-                groups, commits = GROUP_APIS <= apis, COMMIT_APIS <= apis
+                groups = ("consumer" if KIP848_APIS <= apis else "classic" if CLASSIC_GROUP_APIS <= apis else None)
+                commits = COMMIT_APIS <= apis
                 if not groups:
                     rec(round=rnd, broker=name, step="note", note="no consumer-group membership APIs "
-                        "(JoinGroup, Heartbeat, SyncGroup): Kafka's ConsumerPerformance skipped")
+                        "(KIP-848 or classic): Kafka's ConsumerPerformance skipped")
                 if not commits:
                     rec(round=rnd, broker=name, step="note", note="no OffsetCommit/FindCoordinator: Kafka's "
                         "EndToEndLatency skipped")

@@ -397,7 +397,8 @@ Names read `<size>-acks<acks>-p<partitions>-<codec>`.
 **Measurements.** Producer throughput: ProducerPerformance ({cfg['pp_bytes'] >> 20} MiB, unthrottled) and the
 franz-go producer (fixed time), each into a fresh topic. Consumer throughput: franz-go reads the
 ProducerPerformance topic from the start to its end offsets with direct partition assignment;
-ConsumerPerformance (group subscription) when the broker serves the group APIs. End-to-end latency:
+ConsumerPerformance (group subscription, KIP-848 `group.protocol=consumer` where the broker serves it,
+else classic) when the broker serves a group protocol; its rate excludes the time to join the group. End-to-end latency:
 `loadgen e2e`, open loop: record *i* is scheduled at *start + i/rate* and sent then whatever happened to
 earlier sends; latency runs from the scheduled time to the moment the consumer (same process, same clock)
 receives it, so a stalled broker cannot hide its delay by slowing the sender (no coordinated omission).
