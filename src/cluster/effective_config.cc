@@ -188,6 +188,8 @@ storage::log_config effective_log_config(const config_map& overrides, const brok
     auto ts = effective_topic_value(*find_topic_config("message.timestamp.type"), overrides, broker);
     c.message_timestamp_type = ts && *ts == "LogAppendTime" ? protocol::timestamp_type::log_append_time
                                                             : protocol::timestamp_type::create_time;
+    c.message_timestamp_before_max_ms = integer("message.timestamp.before.max.ms");
+    c.message_timestamp_after_max_ms = integer("message.timestamp.after.max.ms");
     c.producer_id_expiration_ms = broker.integer("producer.id.expiration.ms");
     return c;
 }

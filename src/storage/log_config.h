@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 
 #include "protocol/record_batch.h"
@@ -24,6 +25,10 @@ struct log_config {
     std::optional<std::int64_t> flush_ms;
     // message.timestamp.type: LogAppendTime makes the log stamp each batch with its clock.
     protocol::timestamp_type message_timestamp_type = protocol::timestamp_type::create_time;
+    // message.timestamp.before.max.ms / after.max.ms: how far a CreateTime record's timestamp may lie
+    // before or after the broker's clock (checked by Produce, not by the log).
+    std::int64_t message_timestamp_before_max_ms = std::numeric_limits<std::int64_t>::max();
+    std::int64_t message_timestamp_after_max_ms = 3'600'000;
     std::int64_t producer_id_expiration_ms = 86'400'000;  // producer.id.expiration.ms (broker)
 
     // True iff durability means fsync (flush.messages and flush.ms both unset).

@@ -129,3 +129,107 @@ class Connection:
 
     def close(self):
         self.sock.close()
+
+
+# --- Produce and Fetch, for hostile batches and misbehaving clients ---------------------------------
+
+def string(s) -> bytes:
+    if s is None:
+        return struct.pack(">h", -1)
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+def record_batch(values, timestamp_ms=None, codec=0, producer_id=-1, base_sequence=-1) -> bytearray:
+    """A valid magic-2 batch (kafka-python's builder) of `values` (bytes), offsets 0..n-1."""
+    import time
+    from kafka.record.default_records import DefaultRecordBatchBuilder
+    ts = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
+    b = DefaultRecordBatchBuilder(magic=2, compression_type=codec, is_transactional=False,
+                                  producer_id=producer_id, producer_epoch=0 if producer_id >= 0 else -1,
+                                  base_sequence=base_sequence, batch_size=1 << 30)
+    for i, v in enumerate(values):
+        b.append(i, ts if not callable(ts) else ts(i), None, v, [])
+    return bytearray(b.build())
+
+
+def crc32c(data: bytes) -> int:
+    from kafka.record.util import calc_crc32c
+    return calc_crc32c(bytes(data))
+
+
+def fix_crc(batch: bytearray) -> bytearray:
+    """Recomputes the CRC after a deliberate edit, so only the edit is wrong."""
+    struct.pack_into(">I", batch, 17, crc32c(batch[21:]))
+    return batch
+
+
+def produce_request(topic, partition, records, correlation_id, acks=-1, timeout_ms=30000, version=8) -> bytes:
+    """Produce v3-v8 (not flexible): one topic, one partition."""
+    assert 3 <= version <= 8
+    body = string(None) + struct.pack(">hi", acks, timeout_ms)
+    body += struct.pack(">i", 1) + string(topic) + struct.pack(">i", 1)
+    body += struct.pack(">i", partition)
+    body += struct.pack(">i", -1) if records is None else struct.pack(">i", len(records)) + bytes(records)
+    return frame(request_header(0, version, correlation_id) + body)
+
+
+def parse_produce_response(payload: bytes, version=8):
+    """Returns (correlation_id, [(topic, partition, error, base_offset, record_errors, message)])."""
+    r = Reader(payload)
+    cid = r.int32()
+    out = []
+    for _ in range(r.int32()):
+        topic = r.take(r.int16()).decode()
+        for _ in range(r.int32()):
+            partition, error, base = r.int32(), r.int16(), r.int64()
+            if version >= 2:
+                r.int64()  # log_append_time
+            if version >= 5:
+                r.int64()  # log_start_offset
+            record_errors, message = [], None
+            if version >= 8:
+                for _ in range(r.int32()):
+                    idx = r.int32()
+                    n = r.int16()
+                    record_errors.append((idx, None if n < 0 else r.take(n).decode()))
+                n = r.int16()
+                message = None if n < 0 else r.take(n).decode()
+            out.append((topic, partition, error, base, record_errors, message))
+    return cid, out
+
+
+def fetch_request(topic, partition, offset, correlation_id, max_wait_ms=0, min_bytes=0, max_bytes=50 << 20,
+                  partition_max_bytes=50 << 20) -> bytes:
+    """Fetch v4 (not flexible): one topic, one partition."""
+    body = struct.pack(">iiiib", -1, max_wait_ms, min_bytes, max_bytes, 0)
+    body += struct.pack(">i", 1) + string(topic) + struct.pack(">i", 1)
+    body += struct.pack(">iqi", partition, offset, partition_max_bytes)
+    return frame(request_header(1, 4, correlation_id) + body)
+
+
+def parse_fetch_response(payload: bytes):
+    """Fetch v4: returns (correlation_id, error, high_watermark, records bytes) of the first partition."""
+    r = Reader(payload)
+    cid = r.int32()
+    r.int32()  # throttle
+    assert r.int32() == 1
+    r.take(r.int16())
+    assert r.int32() == 1
+    _, error, hw = r.int32(), r.int16(), r.int64()
+    r.int64()  # last stable offset
+    n = r.int32()
+    for _ in range(max(n, 0)):
+        r.int64(), r.int64()
+    size = r.int32()
+    records = b"" if size < 0 else r.take(size)
+    return cid, error, hw, records
+
+
+def broker_rss_bytes(pid: int) -> int:
+    """The resident set size of process `pid` (Linux)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")

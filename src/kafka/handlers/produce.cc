@@ -6,7 +6,9 @@
 #include "kafka/partition_calls.h"
 #include "kafka/topic_lookup.h"
 #include "model/error_code.h"
+#include "protocol/produce_validation.h"
 #include "protocol/record_batch.h"
+#include "protocol/record_batch_reader.h"
 
 namespace tributary::kafka {
 namespace {
@@ -19,6 +21,7 @@ struct partition_result {
     std::int64_t base_offset = -1;
     std::int64_t log_append_time = -1;
     std::int64_t log_start_offset = -1;
+    std::vector<protocol::record_error> record_errors;  // Produce v8+
 };
 
 partition_result failed(error_code e, std::optional<std::string> message = std::nullopt) {
@@ -28,34 +31,31 @@ partition_result failed(error_code e, std::optional<std::string> message = std::
     return r;
 }
 
-// Kafka's ProduceRequest.validateRecords and the header checks of its LogValidator, in that order: one
-// v2 batch per partition, zstd only from v7, within max.message.bytes, an intact CRC, a record for every
-// offset, and no control batches from clients.
-partition_result validate(const protocol::records& records, std::int16_t version, std::int32_t max_message_bytes) {
+// Kafka's checks on the records of one partition (protocol/produce_validation.h), then what Tributary
+// cannot store yet: transactional batches.
+partition_result validate(const protocol::records& records, std::int16_t version, const storage::log_config& config) {
     auto data = records.data();
     if (records.is_null() || data.empty())
-        return failed(error_code::invalid_record, "Produce requests must have at least one record batch per partition");
-    auto header = protocol::parse_header(data);
-    if (!header) {
-        auto e = header.error();
-        if (e == protocol::batch_error::unsupported_magic || e == protocol::batch_error::invalid_magic)
-            return failed(error_code::invalid_record, "Produce requests are only allowed to contain record batches with magic version 2");
-        return failed(protocol::to_error_code(e), std::string(protocol::to_string(e)));
+        return failed(error_code::invalid_record,
+                      "Produce requests with version " + std::to_string(version) +
+                          " must have at least one record batch per partition");
+    protocol::produce_limits limits;
+    limits.max_message_bytes = config.max_message_bytes;
+    limits.timestamp_type = config.message_timestamp_type;
+    limits.timestamp_before_max_ms = config.message_timestamp_before_max_ms;
+    limits.timestamp_after_max_ms = config.message_timestamp_after_max_ms;
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    // One reader per thread: its decompression buffer is reused from request to request.
+    thread_local protocol::record_reader reader;
+    auto checked = protocol::validate_produced_records(data, version, limits, now_ms, reader);
+    if (!checked.ok()) {
+        partition_result r = failed(checked.error, std::move(checked.message));
+        r.record_errors = std::move(checked.record_errors);
+        return r;
     }
-    if (header->size_bytes() < data.size())
-        return failed(error_code::invalid_record, "Produce requests are only allowed to contain exactly one record batch per partition");
-    if (version < 7 && header->compression() == util::compression_type::zstd)
-        return failed(error_code::unsupported_compression_type, "Produce requests with version < 7 cannot use zstd");
-    if (header->size_bytes() > static_cast<std::size_t>(max_message_bytes))
-        return failed(error_code::message_too_large,
-                      "The batch is " + std::to_string(header->size_bytes()) +
-                          " bytes, larger than max.message.bytes (" + std::to_string(max_message_bytes) + ")");
-    auto checked = protocol::validate(data);
-    if (!checked) return failed(protocol::to_error_code(checked.error()), std::string(protocol::to_string(checked.error())));
-    if (auto e = protocol::check_produced_batch(*checked); e != protocol::batch_error::none)
-        return failed(protocol::to_error_code(e), std::string(protocol::to_string(e)));
-    if (checked->is_control()) return failed(error_code::invalid_record, "Clients are not allowed to write control records");
-    if (checked->is_transactional())
+    if (bytes::load_be16(data.data() + protocol::batch_format::attributes_at) & protocol::batch_format::transactional_bit)
         return failed(error_code::invalid_txn_state, "Transactions are not supported yet");
     return {};
 }
@@ -146,7 +146,7 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
                 results[slot] = failed(error_code::unknown_topic_or_partition);
                 continue;
             }
-            results[slot] = validate(part.records, version, t->log_config.max_message_bytes);
+            results[slot] = validate(part.records, version, t->log_config);
             if (results[slot].error != error_code::none) continue;
             // The frame is this request's own mutable buffer (dispatch.h); the log patches it in place.
             auto view = part.records.data();
@@ -180,6 +180,12 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
             out.log_append_time_ms = r.log_append_time;
             out.log_start_offset = r.log_start_offset;
             out.error_message = std::move(r.message);
+            for (auto& e : r.record_errors) {
+                response::batch_index_and_error_message record_error;
+                record_error.batch_index = e.batch_index;
+                record_error.batch_index_error_message = std::move(e.message);
+                out.record_errors.push_back(std::move(record_error));
+            }
             out_topic.partition_responses.push_back(std::move(out));
         }
         resp.responses.push_back(std::move(out_topic));
