@@ -8,6 +8,7 @@
 #include "cluster/config_registry.h"
 #include "cluster/effective_config.h"
 #include "groups/consumer_group_config.h"
+#include "net/asio.h"
 
 namespace tributary::app {
 namespace {
@@ -133,6 +134,29 @@ const listener* client_listener(const std::vector<listener>& all, const cluster:
     return first;
 }
 
+// "ip:count,ip:count" (max.connections.per.ip.overrides). IPv6 addresses may be bracketed.
+std::optional<std::string> parse_ip_overrides(std::string_view value,
+                                              std::map<std::string, std::int32_t, std::less<>>& out) {
+    for (const auto& item : cluster::list_value(value)) {
+        auto colon = item.rfind(':');
+        if (colon == std::string::npos || colon == 0)
+            return "max.connections.per.ip.overrides: '" + item + "' is not of the form ip:count";
+        std::string host = item.substr(0, colon);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        boost::system::error_code ec;
+        auto address = asio::ip::make_address(host, ec);
+        if (ec)
+            return "max.connections.per.ip.overrides: '" + host + "' is not an IP address (host names are not resolved)";
+        std::int32_t count = 0;
+        auto count_text = std::string_view(item).substr(colon + 1);
+        auto [p, err] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
+        if (err != std::errc() || p != count_text.data() + count_text.size() || count < 0)
+            return "max.connections.per.ip.overrides: bad count in '" + item + "'";
+        out[address.to_string()] = count;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> parse_properties(std::string_view text, cluster::config_map& out) {
@@ -217,8 +241,23 @@ std::optional<std::string> apply_static_configs(cluster::config_map props, serve
             return dirs->first + ": Tributary keeps its data in one directory, got " + std::to_string(list.size());
         config.data_dir = list.front();
     }
-    if (auto it = props.find("socket.request.max.bytes"); it != props.end())
-        config.socket_request_max_bytes = static_cast<std::int32_t>(cluster::integer_value(it->second));
+    auto integer = [&props](std::string_view name, auto& field) {
+        if (auto it = props.find(name); it != props.end())
+            field = static_cast<std::remove_reference_t<decltype(field)>>(cluster::integer_value(it->second));
+    };
+    integer("socket.request.max.bytes", config.socket_request_max_bytes);
+    integer("max.connections", config.max_connections);
+    integer("max.connections.per.ip", config.max_connections_per_ip);
+    integer("connections.max.idle.ms", config.connections_max_idle_ms);
+    integer("queued.max.request.bytes", config.queued_max_request_bytes);
+    integer("max.queued.response.bytes.per.connection", config.max_queued_response_bytes_per_connection);
+    integer("shutdown.drain.timeout.ms", config.shutdown_drain_timeout_ms);
+    if (auto it = props.find("max.connections.per.ip.overrides"); it != props.end()) {
+        if (auto e = parse_ip_overrides(it->second, config.max_connections_per_ip_overrides)) return e;
+    }
+    // Kafka's rule: a per-IP limit of 0 only makes sense with overrides that let someone in.
+    if (config.max_connections_per_ip == 0 && config.max_connections_per_ip_overrides.empty())
+        return "max.connections.per.ip: a value of 0 requires max.connections.per.ip.overrides";
 
     config.static_configs = std::move(props);
     return std::nullopt;

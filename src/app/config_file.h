@@ -23,7 +23,10 @@ std::optional<std::string> read_properties_file(const std::filesystem::path& pat
 // Checks `props` (every name the registry knows must have a valid value) and derives the typed
 // fields of `config` from them: listeners (one PLAINTEXT listener; CONTROLLER listeners are ignored,
 // as Tributary's controller needs none), advertised.listeners, log.dirs or log.dir (one directory),
-// node.id / broker.id, socket.request.max.bytes. Fields whose config is absent keep their values.
+// node.id / broker.id, socket.request.max.bytes, the connection limits (max.connections,
+// max.connections.per.ip[.overrides], connections.max.idle.ms, queued.max.request.bytes,
+// max.queued.response.bytes.per.connection, shutdown.drain.timeout.ms). Fields whose config is absent
+// keep their values.
 // Stores `props` in config.static_configs, with node.id and broker.id both set when either is.
 // Names the registry does not know are accepted and listed in `unknown`. Returns an error message.
 std::optional<std::string> apply_static_configs(cluster::config_map props, server::broker_config& config,

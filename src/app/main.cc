@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -49,7 +50,12 @@ int serve(server::broker_config config) {
         if (!ec) spdlog::info("received signal {}, shutting down", signo);
     });
     signals_context.run();
+    // Graceful: stop accepting, answer what was read (shutdown.drain.timeout.ms), flush, close logs.
+    const auto started = std::chrono::steady_clock::now();
     b.stop();
+    spdlog::info("shutdown complete in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                    std::chrono::steady_clock::now() - started)
+                                                    .count());
     return 0;
 }
 

@@ -26,6 +26,26 @@ struct broker_config {
     // Requests read ahead of their responses on one connection (pipelining depth) before the
     // connection stops reading: back-pressure instead of unbounded memory.
     std::uint32_t max_inflight_requests_per_connection = 64;
+    // Responses produced but not yet sent on one connection, in bytes, beyond which it stops reading
+    // requests (a client that pipelines without reading its responses). Tributary's own:
+    // max.queued.response.bytes.per.connection.
+    std::int64_t max_queued_response_bytes_per_connection = 16 * 1024 * 1024;
+    // queued.max.request.bytes: request bytes held in memory (read, not yet handled) across the broker,
+    // split evenly over the shards; a shard that has reached its share stops reading sockets until
+    // requests finish. <= 0: no bound. (Kafka's default is -1; ours bounds memory by default.)
+    std::int64_t queued_max_request_bytes = 512 * 1024 * 1024;
+    // max.connections: connections open at once; a new one waits, unserved, until another closes.
+    std::int32_t max_connections = 2147483647;
+    // max.connections.per.ip and max.connections.per.ip.overrides (IP literal -> limit): a new
+    // connection beyond its address's limit is closed at once.
+    std::int32_t max_connections_per_ip = 2147483647;
+    std::map<std::string, std::int32_t, std::less<>> max_connections_per_ip_overrides;
+    // connections.max.idle.ms: a connection with nothing read or written for this long, and no request
+    // being handled, is closed. <= 0: never.
+    std::int64_t connections_max_idle_ms = 600000;
+    // How long a shutdown (SIGTERM) waits for requests already read to be answered before it closes
+    // the remaining connections. Tributary's own: shutdown.drain.timeout.ms.
+    std::int64_t shutdown_drain_timeout_ms = 10000;
 
     // The Kafka-named configs given at start (server.properties via --config, then flags), as given;
     // the fields above are derived from them (app/config_file.h). DescribeConfigs reports them as

@@ -13,6 +13,7 @@
 namespace tributary::server {
 
 class listener;
+class connection_quotas;
 
 class server {
 public:
@@ -23,14 +24,16 @@ public:
     // Binds a listener on every shard (throws std::system_error if the address is taken) and starts
     // accepting. REQUIRES: the shards are running or about to run.
     void start();
-    // Stops accepting and closes every connection. Blocks until every shard has done so.
-    // Thread-safe; REQUIRES: not called from a shard thread.
+    // Graceful: stops accepting, lets every connection answer the requests it has read (for at most
+    // shutdown.drain.timeout.ms), then closes them all. Blocks until every shard has done so.
+    // Thread-safe; REQUIRES: not called from a shard thread; called at most once.
     void stop();
 
 private:
     net::shard_set& shards_;
     const broker_config& config_;
     const kafka::broker_services& services_;
+    std::unique_ptr<connection_quotas> quotas_;  // max.connections(.per.ip), shared by every shard
     std::vector<std::unique_ptr<listener>> listeners_;
 };
 
