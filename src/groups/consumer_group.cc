@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
+#include "groups/topic_regex.h"
 #include "model/fundamental.h"
 
 namespace tributary::groups {
@@ -26,17 +26,6 @@ bool empty_if_set(const std::optional<std::string>& s) {
 
 std::optional<heartbeat_error> invalid(std::string message) {
     return heartbeat_error{ec::invalid_request, std::move(message)};
-}
-
-// The regex dialect: ECMAScript (std::regex), matched against the whole topic name as Kafka's RE2J
-// `matches()` does. RE2J differs (no backreferences or lookaround; RE2 classes such as \pL); the
-// common patterns (`prefix.*`, alternations, classes) mean the same in both.
-std::optional<std::regex> compile(const std::string& pattern) {
-    try {
-        return std::regex(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-        return std::nullopt;
-    }
 }
 
 topic_partitions to_partitions(
@@ -159,7 +148,7 @@ std::optional<heartbeat_error> validate_heartbeat(const protocol::consumer_group
                                            *req.server_assignor, names)};
     }
     if (req.subscribed_topic_regex && !req.subscribed_topic_regex->empty() &&
-        !compile(*req.subscribed_topic_regex)) {
+        !valid_topic_regex(*req.subscribed_topic_regex)) {
         return heartbeat_error{ec::invalid_regular_expression,
                                fmt::format("SubscribedTopicRegex `{}` is not a valid regular expression.",
                                            *req.subscribed_topic_regex)};
@@ -279,12 +268,9 @@ const std::vector<std::string>& consumer_group::regex_matches(const std::string&
                                                               const topic_view& topics) const {
     auto& cached = regex_cache_[regex];
     if (cached.topics_version != topics.version()) {
-        cached.topics.clear();
-        if (auto re = compile(regex)) {
-            topics.for_each([&](const std::string& name, const topic_info&) {
-                if (std::regex_match(name, *re)) cached.topics.push_back(name);
-            });
-        }
+        std::vector<std::string> names;
+        topics.for_each([&](const std::string& name, const topic_info&) { names.push_back(name); });
+        cached.topics = matching_topics(regex, names);
         cached.topics_version = topics.version();
     }
     return cached.topics;
