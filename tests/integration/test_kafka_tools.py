@@ -166,8 +166,8 @@ def _missing_group_apis(target):
 
 
 def test_console_consumer_with_group(cluster, kafka_classpath):
-    """--from-beginning without --partition subscribes in a consumer group (classic protocol): runs only
-    where the broker advertises the group APIs (not Tributary until consumer groups land)."""
+    """--from-beginning without --partition subscribes in a consumer group (classic protocol). Skips only
+    against a broker that does not advertise the group APIs."""
     missing = _missing_group_apis(cluster)
     if missing:
         pytest.skip(f"broker does not advertise the consumer-group APIs {missing}")

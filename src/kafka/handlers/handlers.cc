@@ -8,22 +8,30 @@
 #include "kafka/handlers/api_versions.h"
 #include "kafka/handlers/create_partitions.h"
 #include "kafka/handlers/create_topics.h"
+#include "kafka/handlers/delete_groups.h"
 #include "kafka/handlers/delete_records.h"
 #include "kafka/handlers/delete_topics.h"
 #include "kafka/handlers/describe_cluster.h"
 #include "kafka/handlers/describe_configs.h"
+#include "kafka/handlers/describe_groups.h"
 #include "kafka/handlers/describe_log_dirs.h"
 #include "kafka/handlers/describe_producers.h"
 #include "kafka/handlers/fetch.h"
 #include "kafka/handlers/find_coordinator.h"
 #include "kafka/handlers/handler.h"
+#include "kafka/handlers/heartbeat.h"
 #include "kafka/handlers/incremental_alter_configs.h"
 #include "kafka/handlers/init_producer_id.h"
+#include "kafka/handlers/join_group.h"
+#include "kafka/handlers/leave_group.h"
+#include "kafka/handlers/list_groups.h"
 #include "kafka/handlers/list_offsets.h"
 #include "kafka/handlers/metadata.h"
 #include "kafka/handlers/offset_commit.h"
+#include "kafka/handlers/offset_delete.h"
 #include "kafka/handlers/offset_fetch.h"
 #include "kafka/handlers/produce.h"
+#include "kafka/handlers/sync_group.h"
 
 namespace tributary::kafka {
 namespace {
@@ -52,7 +60,10 @@ const auto registry = make_registry<produce_handler, fetch_handler, list_offsets
                                     describe_configs_handler, alter_configs_handler,
                                     incremental_alter_configs_handler, find_coordinator_handler,
                                     offset_commit_handler, offset_fetch_handler,
-                                    consumer_group_heartbeat_handler, consumer_group_describe_handler>();
+                                    consumer_group_heartbeat_handler, consumer_group_describe_handler,
+                                    join_group_handler, sync_group_handler, heartbeat_handler,
+                                    leave_group_handler, list_groups_handler, describe_groups_handler,
+                                    delete_groups_handler, offset_delete_handler>();
 
 }  // namespace
 
