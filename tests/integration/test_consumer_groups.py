@@ -10,7 +10,8 @@ committed offset was skipped; the group's committed offsets reach the log end; m
 empty the group.
 
 Also: a restarted consumer resumes at the offset committed before a broker restart, and Kafka's
-ConsumerGroupCommand lists, describes (with lag and members), resets offsets and deletes groups.
+ConsumerGroupCommand lists, describes (with lag and members), resets and deletes offsets and deletes
+groups.
 """
 import json
 import os
@@ -321,6 +322,13 @@ def test_consumer_group_command_lists_describes_resets_and_deletes(groups_broker
     assert re.search(rf"{re.escape(group)}\s+{re.escape(topic)}\s+0\s+0\b", reset), reset
     described = group_command(kafka_classpath, bootstrap, "--describe", "--group", group).stdout
     assert offsets_table(described) == {0: (0, 15, 15), 1: (0, 10, 10), 2: (0, 10, 10)}, described
+
+    # OffsetDelete for one partition of the (now empty) group.
+    removed = group_command(kafka_classpath, bootstrap, "--delete-offsets", "--group", group, "--topic",
+                            f"{topic}:0").stdout
+    assert re.search(rf"{re.escape(topic)}\s+0\s+Successful", removed), removed
+    described = group_command(kafka_classpath, bootstrap, "--describe", "--group", group).stdout
+    assert offsets_table(described) == {1: (0, 10, 10), 2: (0, 10, 10)}, described
 
     deleted = group_command(kafka_classpath, bootstrap, "--delete", "--group", group).stdout
     assert f"Deletion of requested consumer groups ('{group}') was successful." in deleted

@@ -1,6 +1,7 @@
 #include "groups/classic_protocol.h"
 
 #include "group_fixture.h"
+#include "bytes/writer.h"
 #include "groups/group_admin.h"
 
 namespace tributary::groups {
@@ -368,6 +369,69 @@ TEST_F(generic_protocol_test, ExpiredOffsetsAndThenTheirEmptyGroupAreRemoved) {
     reboot();
     g = ready("gone");
     EXPECT_FALSE(exists());
+}
+
+}  // namespace
+}  // namespace tributary::groups
+
+namespace tributary::groups {
+namespace {
+
+// ConsumerProtocolSubscription v0 for `topics` (what a Java consumer puts in its JoinGroup metadata).
+bytes::byte_vector subscription(std::vector<std::string> topics) {
+    bytes::writer w;
+    w.write_int16(0);
+    w.write_int32(static_cast<std::int32_t>(topics.size()));
+    for (const auto& t : topics) {
+        w.write_int16(static_cast<std::int16_t>(t.size()));
+        w.write_chars(t);
+    }
+    w.write_int32(-1);  // no user data
+    return w.to_vector();
+}
+
+class offset_delete_test : public classic_protocol_test {
+protected:
+    offset_delete_result remove(std::vector<model::topic_partition> tps) {
+        return on_shard(route.shard, [this, tps]() -> awaitable<offset_delete_result> {
+            auto deleting = delete_group_offsets(*gms[route.shard], group_id, route.partition, tps);
+            co_return co_await std::move(deleting);
+        });
+    }
+};
+
+TEST_F(offset_delete_test, ARunningConsumerGroupKeepsTheOffsetsOfTopicsItConsumes) {
+    EXPECT_EQ(consumer_subscription_topics(subscription({"t", "v"})), (std::vector<std::string>{"t", "v"}));
+    auto a = join_request();
+    a.protocols = {{"range", subscription({"t"})}};
+    auto j = join(a);
+    ASSERT_EQ(j.error, error_code::none);
+    ASSERT_EQ(sync_async(j, {{j.member_id, "x"}}).get().error, error_code::none);
+    offset_commit_args c;
+    c.group_id = group_id;
+    c.member_id = j.member_id;
+    c.generation_or_member_epoch = j.generation;
+    c.entries.push_back({model::topic_partition{"t", 0}, 1, -1, ""});
+    c.entries.push_back({model::topic_partition{"u", 0}, 2, -1, ""});
+    ASSERT_EQ(commit(route, c), (std::vector<error_code>{error_code::none, error_code::none}));
+
+    auto r = remove({{"t", 0}, {"u", 0}});
+    EXPECT_EQ(r.error, error_code::none);
+    EXPECT_EQ(r.partitions, (std::vector<error_code>{error_code::group_subscribed_to_topic, error_code::none}));
+    offset_fetch_args all;
+    all.group_id = group_id;
+    auto left = fetch(route, all);
+    ASSERT_EQ(left.offsets.size(), 1u);
+    EXPECT_EQ(left.offsets[0].tp.topic, "t");
+}
+
+TEST_F(offset_delete_test, AGroupOfAnotherProtocolWithMembersRefusesAndAnUnknownGroupIsNotFound) {
+    EXPECT_EQ(remove({{"t", 0}}).error, error_code::group_id_not_found);
+    auto a = join_request();
+    a.protocol_type = "connect";
+    auto j = join(a);
+    ASSERT_EQ(j.error, error_code::none);
+    EXPECT_EQ(remove({{"t", 0}}).error, error_code::non_empty_group);
 }
 
 }  // namespace
