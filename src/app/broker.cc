@@ -9,8 +9,6 @@ namespace tributary::app {
 
 namespace {
 constexpr const char* version_string = "0.1.0";
-// log.retention.check.interval.ms (Kafka's default).
-constexpr auto retention_check_interval = std::chrono::minutes(5);
 // Released Fetch read buffers kept for reuse, per shard.
 constexpr std::size_t read_buffer_cache_bytes = 32u << 20;
 }  // namespace
@@ -96,12 +94,13 @@ void broker::start() {
 }
 
 void broker::start_retention() {
+    const auto interval = std::chrono::milliseconds(config_.log_retention_check_interval_ms);
     for (unsigned i = 0; i < shards_->size(); ++i) {
         auto* pm = partitions_[i].get();
-        auto loop = [pm]() -> awaitable<void> {
+        auto loop = [pm, interval]() -> awaitable<void> {
             asio::steady_timer timer(co_await asio::this_coro::executor);
             for (;;) {
-                timer.expires_after(retention_check_interval);
+                timer.expires_after(interval);
                 co_await timer.async_wait(asio::use_awaitable);
                 co_await pm->apply_retention();
             }

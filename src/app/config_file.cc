@@ -259,6 +259,9 @@ std::optional<std::string> apply_static_configs(cluster::config_map props, serve
     if (config.max_connections_per_ip == 0 && config.max_connections_per_ip_overrides.empty())
         return "max.connections.per.ip: a value of 0 requires max.connections.per.ip.overrides";
 
+    if (auto it = props.find("log.retention.check.interval.ms"); it != props.end())
+        config.log_retention_check_interval_ms = cluster::integer_value(it->second);
+
     config.static_configs = std::move(props);
     return std::nullopt;
 }

@@ -243,7 +243,7 @@ constexpr config_definition broker_configs[] = {
     {"log.retention.hours", ct::int32, "168", {}, "Default retention in hours.", retention_ms_syn, false},
     {"log.retention.bytes", ct::int64, "-1", {}, "Default retention.bytes.", retention_bytes_syn, true},
     {"log.retention.check.interval.ms", ct::int64, "300000", at_least(1),
-     "How often segments are checked for deletion by retention.", {}, false, false},
+     "How often segments are checked for deletion by retention.", {}, false},
     {"log.segment.bytes", ct::int32, "1073741824", at_least(1048576), "Default segment.bytes.", segment_bytes_syn,
      true},
     {"log.roll.ms", ct::int64, null_default, {}, "Default segment.ms; wins over log.roll.hours.", roll_ms_syn, true},

@@ -47,6 +47,9 @@ struct broker_config {
     // the remaining connections. Tributary's own: shutdown.drain.timeout.ms.
     std::int64_t shutdown_drain_timeout_ms = 10000;
 
+    // log.retention.check.interval.ms: how often each shard applies retention to its partitions.
+    std::int64_t log_retention_check_interval_ms = 300'000;
+
     // The Kafka-named configs given at start (server.properties via --config, then flags), as given;
     // the fields above are derived from them (app/config_file.h). DescribeConfigs reports them as
     // STATIC_BROKER_CONFIG.

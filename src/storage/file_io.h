@@ -25,6 +25,9 @@ inline sys_errno make_errno(int e) {
 }
 std::string describe(
     sys_errno e);  // strerror text and the symbolic name, e.g. "No space left on device (ENOSPC)"
+// True iff `e` says the file system has no room (ENOSPC, or EDQUOT: a quota): an error that goes away
+// when space is freed, unlike EIO. The log rolls back what such a write left and keeps serving.
+bool is_out_of_space(sys_errno e);
 
 template <typename T>
 using io_result = util::result<T, sys_errno>;
@@ -87,7 +90,8 @@ io_result<bytes::byte_vector> read_file(file_system& fs, const std::filesystem::
 // and fall back when they are missing or torn (indexes, producer snapshots).
 sys_errno write_file_unsynced(file_system& fs, const std::filesystem::path& path, bytes::bytes_view content);
 // Replaces `target` atomically with `content`: write `target`.tmp, fdatasync it, rename it over
-// `target`, sync the directory. After a crash the file holds either the old or the new content.
+// `target`, sync the directory. After a crash the file holds either the old or the new content; after
+// a failure before the rename, `target` is unchanged and the temporary file is removed.
 sys_errno write_file_atomically(file_system& fs, const std::filesystem::path& target,
                                 bytes::bytes_view content);
 

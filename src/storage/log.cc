@@ -136,7 +136,7 @@ awaitable<storage_error> log::ensure_loaded(std::shared_ptr<segment> seg) {
         }
         scan.indexes.close();
         out.rebuilt_because = problem;
-        out.io_error = write_segment_indexes(fs, *files, scan.indexes);
+        out.io_error = write_segment_indexes_if_room(fs, *files, scan.indexes);
         out.indexes = std::move(scan.indexes);
         return out;
     };
@@ -178,33 +178,48 @@ void log::roll(std::int64_t now_ms) {
     old.set_unsynced(false);  // the roll task below fsyncs it before anything queued after it
     auto new_files = std::make_shared<segment_files>(dir_, new_base);
     const partition_checkpoint checkpoint{log_start_offset_, new_base};
+    // Only the fsync of the old segment and the new file are essential; the rest is written if there is
+    // room. A full disk must not take the log offline (the failed append is rolled back instead):
+    //   - creating the new file fails: the write queued after this sees the poison, and the repair
+    //     drops the segment again (drop_failed_rolls);
+    //   - the old segment's index files: removed instead, and rebuilt from the log when loaded;
+    //   - the producer snapshot: state is rebuilt from an older one by replaying batches;
+    //   - partition.checkpoint: the old one names a lower recovery point, so recovery scans more.
     submit_to_disk(env_.disk, [&fs = env_.fs, dir = dir_, io = io_, old_files = old.files(), new_files,
                                closing = std::move(closing), new_base, checkpoint,
                                snapshot = encode_producer_snapshot(new_base, producers_)] {
         if (io->fatal.load() != 0) return;
-        auto e = old_files->log->datasync();
-        if (e == sys_errno::none) e = write_segment_indexes(fs, *old_files, closing);
-        if (e == sys_errno::none) {
-            e = write_file_atomically(
-                fs, dir / format::offset_file_name(new_base, format::producer_snapshot_suffix), snapshot);
+        if (!old_files->log) {
+            // The roll that created `old` failed, so this one cannot happen either.
+            io->poison.store(ENOSPC);
+            return;
         }
-        if (e == sys_errno::none) {
-            auto f = fs.open(new_files->log_path, open_mode::read_write_create);
-            if (f) {
-                new_files->log = std::move(*f);
-                e = fs.sync_dir(dir);
-            } else {
-                e = f.error();
-            }
+        if (auto e = old_files->log->datasync(); e != sys_errno::none) return io->set_fatal(e);
+        if (auto f = fs.open(new_files->log_path, open_mode::read_write_create); f) {
+            new_files->log = std::move(*f);
+        } else {
+            if (!is_out_of_space(f.error())) return io->set_fatal(f.error());
+            spdlog::warn("{}: cannot create segment {}: {}", dir.string(), new_base.value(), describe(f.error()));
+            io->poison.store(static_cast<int>(f.error()));
+            return;
         }
-        if (e == sys_errno::none) {
-            e = write_file_atomically(fs, dir / format::partition_checkpoint_file,
-                                      encode_partition_checkpoint(checkpoint));
+        if (auto e = write_segment_indexes_if_room(fs, *old_files, closing); e != sys_errno::none)
+            return io->set_fatal(e);
+        const auto snapshot_path = dir / format::offset_file_name(new_base, format::producer_snapshot_suffix);
+        if (auto e = write_file_atomically(fs, snapshot_path, snapshot); e != sys_errno::none) {
+            if (!is_out_of_space(e)) return io->set_fatal(e);
+            fs.remove(snapshot_path);
         }
-        if (e != sys_errno::none) io->set_fatal(e);
+        if (auto e = fs.sync_dir(dir); e != sys_errno::none) return io->set_fatal(e);
+        if (auto e = write_file_atomically(fs, dir / format::partition_checkpoint_file,
+                                           encode_partition_checkpoint(checkpoint));
+            e != sys_errno::none && !is_out_of_space(e)) {
+            io->set_fatal(e);
+        }
     });
     auto seg = std::make_shared<segment>(new_base, std::move(new_files), 0, now_ms);
     seg->set_indexes(segment_indexes(new_base, config_));
+    seg->set_roll_undo({recovery_point_, checkpoint_on_disk_});
     segments_.push_back(std::move(seg));
     snapshots_.insert(new_base);
     recovery_point_ = new_base;
@@ -322,6 +337,10 @@ awaitable<util::result<append_result, storage_error>> log::append(bytes::mutable
                  at = position.byte_position] {
         if (int f = io->fatal.load(); f != 0) return write_outcome{make_errno(f), true};
         if (int p = io->poison.load(); p != 0) return write_outcome{make_errno(p), false};
+        if (!files->log) {  // cannot happen: the roll that failed to create it poisoned the writes after it
+            io->poison.store(ENOSPC);
+            return write_outcome{make_errno(ENOSPC), false};
+        }
         const sys_errno e = files->log->pwrite(data, at);
         if (e != sys_errno::none) io->poison.store(static_cast<int>(e));
         return write_outcome{e, false};
@@ -438,6 +457,7 @@ awaitable<void> log::flush_loop() {
         auto task = [files = std::move(files), io = io_] {
             if (int f = io->fatal.load(); f != 0) return write_outcome{make_errno(f), true};
             for (const auto& f : files) {
+                if (!f->log) continue;  // a failed roll: nothing was written there (written_offset_ is below)
                 if (auto e = f->log->datasync(); e != sys_errno::none) {
                     // After a failed fsync the page cache may have dropped the data (Linux marks the
                     // pages clean): nothing unsynced can be trusted until the log is recovered.

@@ -27,6 +27,7 @@
 
 #include "model/fundamental.h"
 #include "net/asio.h"
+#include "storage/checkpoints.h"
 #include "storage/clock.h"
 #include "storage/disk_executor.h"
 #include "storage/errors.h"
@@ -227,9 +228,11 @@ private:
 
     // Maintenance (log_maintenance.cc).
     awaitable<storage_error> truncate_locked(model::offset offset);
+    awaitable<void> drop_failed_rolls();
     awaitable<void> repair_after_write_failure();
     awaitable<storage_error> delete_front_segments(std::size_t count, model::offset new_log_start);
-    awaitable<storage_error> write_checkpoint();
+    awaitable<storage_error> write_checkpoint(partition_checkpoint checkpoint);
+    awaitable<storage_error> wait_for_maintenance();
 
     // Coordination on the loop.
     void spawn(awaitable<void> work);

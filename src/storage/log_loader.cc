@@ -26,7 +26,9 @@ std::string to_string(const recovery_report& r) {
     }
     if (r.truncated) {
         out << "; " << (r.truncated->torn_tail ? "torn tail" : "corruption") << " ("
-            << protocol::to_string(r.truncated->reason) << ") in segment "
+            << (r.truncated->offsets_out_of_order ? std::string_view("batch offsets out of order")
+                                                  : protocol::to_string(r.truncated->reason))
+            << ") in segment "
             << r.truncated->segment_base_offset.value() << " at position " << r.truncated->position
             << ": dropped " << r.truncated->bytes_dropped << " bytes";
     }
@@ -155,11 +157,16 @@ util::result<loaded_log, storage_error> load_log(file_system& fs, const std::fil
     if (stored_id && !topic_id.is_zero() && *stored_id != topic_id)
         return storage_error::inconsistent_topic_id;
     if (!stored_id && !topic_id.is_zero()) {
-        if (write_file_unsynced(fs, metadata_path, bytes::as_bytes(encode_partition_metadata(topic_id))) !=
-            sys_errno::none) {
+        const auto e = write_file_unsynced(fs, metadata_path, bytes::as_bytes(encode_partition_metadata(topic_id)));
+        if (e == sys_errno::none) {
+            sync_metadata = true;
+        } else if (is_out_of_space(e)) {
+            // Only a safety check against stale directories: a full disk must not keep the log closed.
+            // A partial file does not decode and is rewritten at the next open.
+            report.notes.push_back("partition.metadata not written: " + describe(e));
+        } else {
             return storage_error::io_error;
         }
-        sync_metadata = true;
     }
 
     auto names = fs.list(dir);
@@ -272,6 +279,25 @@ util::result<loaded_log, storage_error> load_log(file_system& fs, const std::fil
         bool deleted_any = false;
         for (std::size_t i = first_scanned; i < out.segments.size(); ++i) {
             auto& seg = out.segments[i];
+            if (i > first_scanned && seg.ref.base_offset < out.log_end_offset) {
+                // The segment before runs past this one's base offset: a roll never leaves that, so one
+                // of them is damaged. The log ends where the earlier one does.
+                recovery_report::truncation t;
+                t.segment_base_offset = out.segments[i - 1].ref.base_offset;
+                t.position = out.segments[i - 1].ref.size;
+                t.reason = batch_error::invalid_record;
+                t.offsets_out_of_order = true;
+                for (std::size_t j = i; j < out.segments.size(); ++j) {
+                    t.bytes_dropped += out.segments[j].ref.size;
+                    if (remove_segment_files(fs, *out.segments[j].ref.files) != sys_errno::none)
+                        return storage_error::io_error;
+                    report.segments_deleted.push_back(out.segments[j].ref.base_offset);
+                }
+                deleted_any = true;
+                out.segments.resize(i);
+                report.truncated = t;
+                break;
+            }
             auto scan = scan_segment(*seg.ref.files->log, seg.ref.base_offset, seg.ref.size,
                                      segment_scanner::mode::validate, config);
             if (scan.io_error != sys_errno::none) return storage_error::io_error;
@@ -282,7 +308,8 @@ util::result<loaded_log, storage_error> load_log(file_system& fs, const std::fil
                 t.segment_base_offset = seg.ref.base_offset;
                 t.position = scan.valid_size;
                 t.reason = scan.error;
-                t.torn_tail = i + 1 == out.segments.size() &&
+                t.offsets_out_of_order = scan.offsets_out_of_order;
+                t.torn_tail = !scan.offsets_out_of_order && i + 1 == out.segments.size() &&
                               (scan.error == batch_error::truncated ||
                                zero_tail(*seg.ref.files->log, scan.valid_size, seg.ref.size));
                 t.bytes_dropped = seg.ref.size - scan.valid_size;
@@ -307,7 +334,7 @@ util::result<loaded_log, storage_error> load_log(file_system& fs, const std::fil
             if (!is_last) {
                 // A closed segment keeps index files; the active one's are written when it is closed.
                 scan.indexes.close();
-                if (write_segment_indexes(fs, *seg.ref.files, scan.indexes) != sys_errno::none)
+                if (write_segment_indexes_if_room(fs, *seg.ref.files, scan.indexes) != sys_errno::none)
                     return storage_error::io_error;
             }
             seg.indexes = std::move(scan.indexes);
@@ -344,11 +371,17 @@ util::result<loaded_log, storage_error> load_log(file_system& fs, const std::fil
         // Record where the next crash recovery has to start.
         partition_checkpoint c{out.log_start_offset, out.recovery_point};
         if (!checkpoint || *checkpoint != c) {
-            if (write_file_atomically(fs, dir / format::partition_checkpoint_file,
-                                      encode_partition_checkpoint(c)) != sys_errno::none) {
+            const auto e = write_file_atomically(fs, dir / format::partition_checkpoint_file,
+                                                 encode_partition_checkpoint(c));
+            if (e == sys_errno::none) {
+                out.checkpoint_on_disk = std::pair{c.log_start_offset, c.recovery_point};
+            } else if (is_out_of_space(e)) {
+                // The old checkpoint (or none) makes the next recovery scan from further back: slower,
+                // not wrong. A full disk must not keep the partition from opening.
+                report.notes.push_back("partition.checkpoint not updated: " + describe(e));
+            } else {
                 return storage_error::io_error;
             }
-            out.checkpoint_on_disk = std::pair{c.log_start_offset, c.recovery_point};
         }
     }
     return out;

@@ -37,6 +37,9 @@ struct recovery_report {
         std::uint64_t bytes_dropped = 0;  // from the cut to the end of the log, later segments included
         protocol::batch_error reason = protocol::batch_error::none;
         bool torn_tail = false;  // true: the writer died mid-batch; false: corruption
+        // A valid batch (or segment) whose offsets do not follow the ones before: the CRC does not
+        // cover the base offset, so this is how damage to it is found.
+        bool offsets_out_of_order = false;
     };
     std::optional<truncation> truncated;
     std::vector<model::offset> segments_deleted;  // later segments removed by the cut

@@ -2,6 +2,8 @@
 // DeleteRecords, retention. Each holds the log's exclusive flag, so they never interleave.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cassert>
 #include <cerrno>
 
 #include "storage/checkpoints.h"
@@ -46,9 +48,32 @@ awaitable<util::result<model::offset, storage_error>> log::truncate_to(model::of
     co_return next_offset_;
 }
 
+awaitable<void> log::drop_failed_rolls() {
+    // REQUIRES: no write is pending, so every roll task queued so far has run (each roll is queued
+    // just before the write of the append that caused it).
+    std::vector<std::shared_ptr<segment_files>> newest_first;
+    for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) newest_first.push_back((*it)->files());
+    auto task = [files = std::move(newest_first)] {
+        std::size_t n = 0;
+        while (n < files.size() && !files[n]->log) ++n;
+        return n;
+    };
+    std::size_t failed = co_await run_on_disk(env_.disk, std::move(task));
+    failed = std::min(failed, segments_.size() - 1);  // the first segment was opened by load_log
+    if (failed == 0) co_return;
+    const auto& undo = segments_[segments_.size() - failed]->undo_of_roll();
+    assert(undo.has_value());
+    recovery_point_ = undo->recovery_point;
+    checkpoint_on_disk_ = undo->checkpoint_on_disk;
+    for (std::size_t i = 0; i < failed; ++i) segments_.pop_back();
+    spdlog::warn("{}: dropped {} segment(s) whose files could not be created; segment {} is active again",
+                 dir_.string(), failed, active().base_offset().value());
+}
+
 awaitable<storage_error> log::truncate_locked(model::offset offset) {
     truncating_ = true;
     mark_dirty();
+    co_await drop_failed_rolls();
     const auto cut = segment_for(offset);
     std::vector<std::shared_ptr<segment_files>> doomed;
     std::vector<segment_ref> kept;
@@ -73,6 +98,7 @@ awaitable<storage_error> log::truncate_locked(model::offset offset) {
         producer_rebuild producers;
         std::set<model::offset> snapshots;
         sys_errno error = sys_errno::none;
+        bool checkpoint_written = false;
     };
     auto task = [&fs = env_.fs, dir = dir_, io = io_, config = config_, offset, doomed = std::move(doomed),
                  kept = std::move(kept), snapshots = snapshots_, checkpoint, write_checkpoint]() mutable {
@@ -99,9 +125,13 @@ awaitable<storage_error> log::truncate_locked(model::offset offset) {
         if (out.producers.io_error != sys_errno::none) return fail(out.producers.io_error);
         if (auto e = fs.sync_dir(dir); e != sys_errno::none) return fail(e);
         if (write_checkpoint) {
+            // A recovery point above the cut is harmless while the cut segment is the last (recovery
+            // scans the segment holding it) and every later roll fsyncs before it rewrites the file; so
+            // a full disk leaves the old file (checkpoint_written stays false).
             auto e = write_file_atomically(fs, dir / format::partition_checkpoint_file,
                                            encode_partition_checkpoint(checkpoint));
-            if (e != sys_errno::none) return fail(e);
+            if (e != sys_errno::none && !is_out_of_space(e)) return fail(e);
+            out.checkpoint_written = e == sys_errno::none;
         }
         io->poison.store(0);  // every write queued before this one has finished: none can land after the cut
         out.scan = std::move(scan);
@@ -125,7 +155,7 @@ awaitable<storage_error> log::truncate_locked(model::offset offset) {
     producers_ = std::move(r.producers.state);
     snapshots_ = std::move(r.snapshots);
     recovery_point_ = new_recovery_point;
-    if (write_checkpoint)
+    if (r.checkpoint_written)
         checkpoint_on_disk_ = std::pair{checkpoint.log_start_offset, checkpoint.recovery_point};
     truncating_ = false;
     notify();
@@ -155,13 +185,14 @@ awaitable<void> log::repair_after_write_failure() {
 awaitable<util::result<model::offset, storage_error>> log::delete_records_before(model::offset offset) {
     if (auto e = check_open(); e != storage_error::none) co_return e;
     op_guard guard(*this);
-    while (exclusive_) co_await wait_change();
+    if (auto e = co_await wait_for_maintenance(); e != storage_error::none) co_return e;
     exclusive_guard exclusive(*this);
     if (offset > high_watermark()) co_return storage_error::offset_out_of_range;
     if (offset <= log_start_offset_) co_return log_start_offset_;
     mark_dirty();
+    // Durable before anyone is told: a restart must not bring the deleted records back.
+    if (auto e = co_await write_checkpoint({offset, recovery_point_}); e != storage_error::none) co_return e;
     log_start_offset_ = offset;
-    if (auto e = co_await write_checkpoint(); e != storage_error::none) co_return e;
     std::size_t count = 0;
     while (count + 1 < segments_.size() && segments_[count + 1]->base_offset() <= log_start_offset_) ++count;
     if (count > 0) {
@@ -171,10 +202,17 @@ awaitable<util::result<model::offset, storage_error>> log::delete_records_before
     co_return log_start_offset_;
 }
 
+awaitable<storage_error> log::wait_for_maintenance() {
+    // A repair after a failed write goes first: it may drop segments whose roll failed, which
+    // retention must not see as closed segments.
+    while ((exclusive_ || repairing_ || write_failed_) && !closed_ && !offline_) co_await wait_change();
+    co_return check_open();
+}
+
 awaitable<util::result<retention_result, storage_error>> log::apply_retention(std::size_t max_segments) {
     if (auto e = check_open(); e != storage_error::none) co_return e;
     op_guard guard(*this);
-    while (exclusive_) co_await wait_change();
+    if (auto e = co_await wait_for_maintenance(); e != storage_error::none) co_return e;
     exclusive_guard exclusive(*this);
     const std::int64_t now = env_.clock.now_ms();
     retention_result out;
@@ -230,36 +268,55 @@ awaitable<storage_error> log::delete_front_segments(std::size_t count, model::of
         it = snapshots_.erase(it);
     }
     const partition_checkpoint checkpoint{log_start_offset_, recovery_point_};
+    const bool checkpoint_needed =
+        checkpoint_on_disk_ != std::pair{checkpoint.log_start_offset, checkpoint.recovery_point};
+    struct outcome {
+        sys_errno error = sys_errno::none;
+        bool checkpoint_written = false;
+    };
     auto task = [&fs = env_.fs, dir = dir_, io = io_, doomed = std::move(doomed),
-                 old_snapshots = std::move(old_snapshots), checkpoint] {
-        if (int f = io->fatal.load(); f != 0) return make_errno(f);
-        // The checkpoint first: a crash after it but before the removals leaves segments below the log
-        // start offset, which the next retention pass removes.
-        auto e = write_file_atomically(fs, dir / format::partition_checkpoint_file,
-                                       encode_partition_checkpoint(checkpoint));
+                 old_snapshots = std::move(old_snapshots), checkpoint, checkpoint_needed]() mutable {
+        outcome out;
+        if (int f = io->fatal.load(); f != 0) {
+            out.error = make_errno(f);
+            return out;
+        }
+        // The segments go first, so that this works on a full disk, where retention is what makes room.
+        // A crash before the checkpoint is written is harmless: the log start offset is at least the
+        // first remaining segment's base offset (load_log), which is what retention moved it to, and
+        // DeleteRecords wrote its own offset before calling this.
+        sys_errno e = sys_errno::none;
         for (const auto& f : doomed) {
             for (const auto* p : {&f->log_path, &f->offset_index_path, &f->time_index_path}) {
                 if (e == sys_errno::none) e = remove_if_exists(fs, *p);
             }
         }
+        doomed.clear();  // closes the files unless a reader still has them, so their space is free
         for (const auto o : old_snapshots) {
             if (e == sys_errno::none) e = remove_if_exists(fs, snapshot_path(dir, o));
         }
         if (e == sys_errno::none) e = fs.sync_dir(dir);
+        if (e == sys_errno::none && checkpoint_needed) {
+            e = write_file_atomically(fs, dir / format::partition_checkpoint_file,
+                                      encode_partition_checkpoint(checkpoint));
+            out.checkpoint_written = e == sys_errno::none;
+            if (is_out_of_space(e)) e = sys_errno::none;  // the old checkpoint's start offset is lower: see above
+        }
         if (e != sys_errno::none) io->set_fatal(e);
-        return e;
+        out.error = e;
+        return out;
     };
-    const auto e = co_await run_on_disk(env_.disk, std::move(task));
-    if (e != sys_errno::none) {
-        go_offline("deleting segments", e);
+    const auto r = co_await run_on_disk(env_.disk, std::move(task));
+    if (r.error != sys_errno::none) {
+        go_offline("deleting segments", r.error);
         co_return storage_error::log_offline;
     }
-    checkpoint_on_disk_ = std::pair{checkpoint.log_start_offset, checkpoint.recovery_point};
+    if (r.checkpoint_written)
+        checkpoint_on_disk_ = std::pair{checkpoint.log_start_offset, checkpoint.recovery_point};
     co_return storage_error::none;
 }
 
-awaitable<storage_error> log::write_checkpoint() {
-    const partition_checkpoint checkpoint{log_start_offset_, recovery_point_};
+awaitable<storage_error> log::write_checkpoint(partition_checkpoint checkpoint) {
     if (checkpoint_on_disk_ == std::pair{checkpoint.log_start_offset, checkpoint.recovery_point}) {
         co_return storage_error::none;
     }
@@ -267,10 +324,14 @@ awaitable<storage_error> log::write_checkpoint() {
         if (int f = io->fatal.load(); f != 0) return make_errno(f);
         auto e = write_file_atomically(fs, dir / format::partition_checkpoint_file,
                                        encode_partition_checkpoint(checkpoint));
-        if (e != sys_errno::none) io->set_fatal(e);
+        if (e != sys_errno::none && !is_out_of_space(e)) io->set_fatal(e);
         return e;
     };
     const auto e = co_await run_on_disk(env_.disk, std::move(task));
+    if (is_out_of_space(e)) {
+        spdlog::warn("{}: cannot write partition.checkpoint: {}", dir_.string(), describe(e));
+        co_return storage_error::disk_full;  // the old file is intact and nothing changed
+    }
     if (e != sys_errno::none) {
         go_offline("writing partition.checkpoint", e);
         co_return storage_error::log_offline;

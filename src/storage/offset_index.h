@@ -40,6 +40,10 @@ public:
     std::size_t size() const { return entries_.size(); }
     bool is_full() const { return entries_.size() >= max_entries_; }
     std::optional<offset_position> last_entry() const;
+    // The i-th entry. REQUIRES: i < size().
+    offset_position entry_at(std::size_t i) const {
+        return {model::offset(base_offset_.value() + entries_[i].relative_offset), entries_[i].position};
+    }
 
     // The entry with the largest offset <= target, or {base_offset, 0} if there is none.
     offset_position lookup(model::offset target) const;

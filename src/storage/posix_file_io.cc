@@ -132,6 +132,10 @@ std::string describe(sys_errno e) {
     return std::string(std::strerror(v)) + " (" + (name ? name : std::to_string(v)) + ")";
 }
 
+bool is_out_of_space(sys_errno e) {
+    return e == make_errno(ENOSPC) || e == make_errno(EDQUOT);
+}
+
 file_system& posix_file_system() {
     static posix_fs fs;
     return fs;
@@ -162,10 +166,14 @@ sys_errno write_file_atomically(file_system& fs, const std::filesystem::path& ta
     {
         auto f = fs.open(tmp, open_mode::create_truncate);
         if (!f) return f.error();
-        if (auto e = (*f)->pwrite(content, 0); e != sys_errno::none) return e;
-        if (auto e = (*f)->datasync(); e != sys_errno::none) return e;
+        sys_errno e = (*f)->pwrite(content, 0);
+        if (e == sys_errno::none) e = (*f)->datasync();
+        if (e == sys_errno::none) e = fs.rename(tmp, target);
+        if (e != sys_errno::none) {
+            fs.remove(tmp);  // on a full disk, the partial file would hold on to what little is left
+            return e;
+        }
     }
-    if (auto e = fs.rename(tmp, target); e != sys_errno::none) return e;
     return fs.sync_dir(target.parent_path());
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "protocol/record_batch.h"
 #include "storage/file_io.h"
@@ -25,6 +26,8 @@ struct segment_files {
     std::filesystem::path offset_index_path;
     std::filesystem::path time_index_path;
     // REQUIRES: used only from disk tasks (after the task that opens it). Tasks of one log run in order.
+    // Null iff the roll that created the segment could not create the file (the disk was full): such a
+    // segment holds no written data and is dropped by the repair that follows (log::drop_failed_rolls).
     std::unique_ptr<file> log;
 };
 
@@ -99,6 +102,16 @@ public:
     bool unsynced() const { return unsynced_; }
     void set_unsynced(bool v) { unsynced_ = v; }
 
+    // What the log believed before the roll that created this segment, so that the roll can be undone
+    // if its disk task could not create the file (a full disk): the log's recovery point and the
+    // partition.checkpoint on disk then are the ones from before it.
+    struct roll_undo {
+        model::offset recovery_point;
+        std::optional<std::pair<model::offset, model::offset>> checkpoint_on_disk;
+    };
+    void set_roll_undo(roll_undo u) { roll_undo_ = u; }
+    const std::optional<roll_undo>& undo_of_roll() const { return roll_undo_; }
+
 private:
     model::offset base_offset_;
     std::shared_ptr<segment_files> files_;
@@ -106,6 +119,7 @@ private:
     std::int64_t created_ms_;
     std::optional<std::int64_t> rolling_base_timestamp_;
     std::optional<segment_indexes> indexes_;
+    std::optional<roll_undo> roll_undo_;
     bool unsynced_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "storage/segment_io.h"
 
+#include <cerrno>
+
 #include "protocol/record_batch_reader.h"
 #include "storage/format.h"
 
@@ -13,14 +15,24 @@ segment_scan scan_segment(file& log, model::offset base_offset, std::uint64_t si
                           const std::function<void(const protocol::record_batch_header&)>& on_batch) {
     segment_scan out{segment_indexes(base_offset, config)};
     out.next_offset = base_offset;
+    model::offset expected = base_offset;
     segment_scanner s(log, 0, size, mode);
     while (s.next()) {
         const auto& h = s.header();
+        // REQUIRES of parse_header: last_offset_delta >= 0. Written so that nothing can overflow.
+        if (h.base_offset < expected ||
+            h.base_offset.value() - base_offset.value() > format::max_relative_offset - h.last_offset_delta) {
+            out.error = protocol::batch_error::invalid_record;
+            out.offsets_out_of_order = true;
+            out.io_error = s.io_error();
+            return out;
+        }
         if (stop_before && h.last_offset() >= *stop_before) break;
         if (!out.first_batch_max_timestamp) out.first_batch_max_timestamp = h.max_timestamp;
         out.indexes.add_batch(h, static_cast<std::uint32_t>(s.position()), config.index_interval_bytes);
         out.valid_size = s.position() + h.size_bytes();
         out.next_offset = h.next_offset();
+        expected = h.next_offset();
         ++out.batches;
         if (on_batch) on_batch(h);
     }
@@ -82,6 +94,16 @@ sys_errno write_segment_indexes(file_system& fs, const segment_files& files, con
         if (sync) {
             if (auto e = (*f)->datasync(); e != sys_errno::none) return e;
         }
+    }
+    return sys_errno::none;
+}
+
+sys_errno write_segment_indexes_if_room(file_system& fs, const segment_files& files,
+                                        const segment_indexes& indexes, bool sync) {
+    const sys_errno e = write_segment_indexes(fs, files, indexes, sync);
+    if (!is_out_of_space(e)) return e;
+    for (const auto* p : {&files.offset_index_path, &files.time_index_path}) {
+        if (auto r = fs.remove(*p); r != sys_errno::none && r != make_errno(ENOENT)) return r;
     }
     return sys_errno::none;
 }

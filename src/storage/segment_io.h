@@ -22,12 +22,18 @@ struct segment_scan {
     std::optional<std::int64_t> first_batch_max_timestamp;
     std::size_t batches = 0;
     protocol::batch_error error = protocol::batch_error::none;  // why the scan stopped before `size`
+    // The scan stopped at a whole, CRC-valid batch whose offsets do not belong there (error is then
+    // invalid_record): the CRC does not cover the base offset, so this is how damage to it shows.
+    bool offsets_out_of_order = false;
     sys_errno io_error = sys_errno::none;
 };
 
 // Scans [0, size) of the segment, rebuilding its indexes and timestamps. With `stop_before`, stops at
 // the first batch whose last offset is >= it (that batch and everything after it are left out): a
 // truncation point. `on_batch` sees every batch kept.
+// Offsets must increase: the first batch starts at or after base_offset, each next one after the one
+// before, and every offset fits the segment's 32-bit relative offsets. (Gaps are allowed, as replication
+// and compaction will need; the appender itself never leaves one.)
 segment_scan scan_segment(file& log, model::offset base_offset, std::uint64_t size,
                           segment_scanner::mode mode, const log_config& config,
                           std::optional<model::offset> stop_before = std::nullopt,
@@ -43,6 +49,12 @@ std::optional<segment_indexes> load_segment_indexes(file_system& fs, segment_fil
 // Writes both index files whole, and fdatasyncs them iff `sync`.
 sys_errno write_segment_indexes(file_system& fs, const segment_files& files, const segment_indexes& indexes,
                                 bool sync = true);
+
+// write_segment_indexes, except that a full disk is not an error: the index files are removed instead
+// (unlinking needs no space), so no partial index is left and they are rebuilt from the log when next
+// needed. Returns the other errors.
+sys_errno write_segment_indexes_if_room(file_system& fs, const segment_files& files,
+                                        const segment_indexes& indexes, bool sync = true);
 
 // The max timestamp of the segment's first batch, if it has one.
 std::optional<std::int64_t> read_first_batch_timestamp(file& log, std::uint64_t size);

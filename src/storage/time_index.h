@@ -36,6 +36,10 @@ public:
     std::size_t size() const { return entries_.size(); }
     bool is_full() const { return entries_.size() >= max_entries_; }
     std::optional<timestamp_offset> last_entry() const;
+    // The i-th entry. REQUIRES: i < size().
+    timestamp_offset entry_at(std::size_t i) const {
+        return {entries_[i].timestamp, model::offset(base_offset_.value() + entries_[i].relative_offset)};
+    }
 
     // The entry with the largest timestamp <= target, or {-1, base_offset} if there is none.
     timestamp_offset lookup(std::int64_t target) const;

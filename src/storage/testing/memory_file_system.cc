@@ -115,6 +115,7 @@ io_result<std::unique_ptr<file>> memory_file_system::open(const std::filesystem:
     auto it = visible_.find(k);
     if (it == visible_.end()) {
         if (mode == open_mode::read_only || mode == open_mode::read_write) return make_errno(ENOENT);
+        if (fail_create_error_ != sys_errno::none) return fail_create_error_;
         it = visible_.emplace(k, std::make_shared<inode>()).first;
     } else if (mode == open_mode::create_truncate) {
         it->second->data.clear();
@@ -211,6 +212,11 @@ void memory_file_system::fail_nth_write(int n, sys_errno error) {
 void memory_file_system::set_capacity(std::optional<std::uint64_t> bytes) {
     std::lock_guard lock(mu_);
     capacity_ = bytes;
+}
+
+void memory_file_system::fail_creates(sys_errno error) {
+    std::lock_guard lock(mu_);
+    fail_create_error_ = error;
 }
 
 void memory_file_system::fail_syncs(sys_errno error) {

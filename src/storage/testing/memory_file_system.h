@@ -46,6 +46,9 @@ public:
     void set_capacity(std::optional<std::uint64_t> bytes);
     // Every datasync/sync_dir from now on fails with `error` (none to stop).
     void fail_syncs(sys_errno error);
+    // Creating a file that does not exist fails with `error` from now on (none to stop), as on a file
+    // system out of inodes or directory blocks.
+    void fail_creates(sys_errno error);
 
     // --- Inspection and direct manipulation (bypass the injected faults and counters) ---
 
@@ -76,6 +79,7 @@ private:
     int fail_write_countdown_ = 0;
     sys_errno fail_write_error_ = sys_errno::none;
     sys_errno fail_sync_error_ = sys_errno::none;
+    sys_errno fail_create_error_ = sys_errno::none;
     std::optional<std::uint64_t> capacity_;
     std::uint64_t writes_ = 0;
     std::uint64_t datasyncs_ = 0;
