@@ -96,7 +96,10 @@ bool record_reader::next() {
     // The record must end exactly where its length prefix says.
     if (!in.ok() || !in.at_end()) return fail(batch_error::invalid_record);
 
-    r.offset = model::offset(header_.base_offset.value() + r.offset_delta);
+    // Wraps as Kafka's Java longs do (a hostile base offset near INT64_MAX); the broker assigns base
+    // offsets itself and never stores such a batch.
+    r.offset = model::offset(static_cast<std::int64_t>(static_cast<std::uint64_t>(header_.base_offset.value()) +
+                                                       static_cast<std::uint64_t>(std::int64_t{r.offset_delta})));
     r.timestamp = header_.timestamp_type() == timestamp_type::log_append_time
                       ? header_.max_timestamp
                       : static_cast<std::int64_t>(static_cast<std::uint64_t>(header_.base_timestamp) +

@@ -168,7 +168,7 @@ partition_check check_partition_dir(file_system& fs, const std::filesystem::path
         }
         last_size = *size;
         out.bytes += *size;
-        if (*size == 0 && !last) out.problems.push_back(name + ": empty, but it is not the last segment");
+        if (*size == 0 && !last) out.problems.push_back(name + ": empty, but it is not the last segment (a gap)");
         segment_facts facts;
         segment_scanner s(**f, 0, *size, segment_scanner::mode::validate);
         while (s.next()) {
