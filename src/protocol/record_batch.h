@@ -83,15 +83,8 @@ struct record_batch_header {
 
     // The whole batch in bytes, log overhead included.
     std::size_t size_bytes() const { return static_cast<std::size_t>(batch_length) + batch_format::log_overhead; }
-    // Wraps as Kafka's Java longs do when a hostile base offset is near INT64_MAX (no undefined
-    // behaviour); the log checks offsets before it relies on them (storage::scan_segment).
-    model::offset last_offset() const {
-        return model::offset(static_cast<std::int64_t>(static_cast<std::uint64_t>(base_offset.value()) +
-                                                       static_cast<std::uint64_t>(std::int64_t{last_offset_delta})));
-    }
-    model::offset next_offset() const {
-        return model::offset(static_cast<std::int64_t>(static_cast<std::uint64_t>(last_offset().value()) + 1));
-    }
+    model::offset last_offset() const { return model::offset(base_offset.value() + last_offset_delta); }
+    model::offset next_offset() const { return model::offset(last_offset().value() + 1); }
     // The sequence of the last record: baseSequence + lastOffsetDelta, wrapping past INT32_MAX to 0 as
     // Kafka's producer does; -1 when the batch has no sequence.
     std::int32_t last_sequence() const;
