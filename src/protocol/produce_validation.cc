@@ -118,14 +118,19 @@ produce_validation validate_produced_records(bytes::bytes_view data, std::int16_
                                       index, r.offset_delta));
         }
         if (limits.timestamp_type == timestamp_type::create_time && !log_append_batch && r.timestamp != bf::no_timestamp) {
-            const std::int64_t diff = now_ms - r.timestamp;
+            // 128 bits: a client's timestamp may be anything, and now - INT64_MIN overflows 64 (found by
+            // batch_validation_fuzz).
+            const __int128 diff = static_cast<__int128>(now_ms) - r.timestamp;
             if (diff > limits.timestamp_before_max_ms || -diff > limits.timestamp_after_max_ms) {
                 const auto lo = limits.timestamp_before_max_ms > now_ms ? std::numeric_limits<std::int64_t>::min()
                                                                         : now_ms - limits.timestamp_before_max_ms;
                 out.record_errors.push_back(record_error{
                     index, fmt::format("Timestamp {} of message with offset {} is out of range. The timestamp should be "
                                        "within [{}, {}]",
-                                       r.timestamp, r.offset.value(), lo, now_ms + limits.timestamp_after_max_ms)});
+                                       r.timestamp, r.offset.value(), lo,
+                                       limits.timestamp_after_max_ms > std::numeric_limits<std::int64_t>::max() - now_ms
+                                           ? std::numeric_limits<std::int64_t>::max()
+                                           : now_ms + limits.timestamp_after_max_ms)});
             }
         } else if (log_append_batch) {
             out.record_errors.push_back(record_error{
