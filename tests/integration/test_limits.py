@@ -2,6 +2,7 @@
 max.connections, max.connections.per.ip(.overrides), connections.max.idle.ms, queued.max.request.bytes
 and clients that pipeline without reading their responses. Memory claims are checked on the broker's
 resident set size. Each test also shows that a well-behaved client is still served."""
+import pathlib
 import socket
 import struct
 import threading
@@ -275,6 +276,8 @@ def test_a_flood_of_small_pipelined_requests_without_reading_is_bounded(make_bro
         except BlockingIOError:
             time.sleep(0.05)  # the broker stopped reading us: back-pressure reached the client
     grown = broker_rss_bytes(b.proc.pid) - baseline
-    assert grown < 64 * MiB, f"broker RSS grew by {grown / MiB:.0f} MiB"
+    # An ASan broker keeps freed memory in its quarantine (256 MiB by default): allow for it there.
+    limit = 64 * MiB + (256 * MiB if b"__asan_init" in pathlib.Path(b.args[0]).read_bytes() else 0)
+    assert grown < limit, f"broker RSS grew by {grown / MiB:.0f} MiB"
     assert served(b)
     flood.close()
