@@ -566,8 +566,10 @@ model::error_code consumer_group::validate_offset_commit(std::string_view member
 model::error_code consumer_group::validate_offset_fetch(std::optional<std::string_view> member_id,
                                                         std::int32_t member_epoch) const {
     if (!member_id && member_epoch < 0) return ec::none;
+    // An unknown member may read: membership is not persisted, so after a broker restart a member
+    // that has not rejoined yet is unknown here, and reading committed offsets changes nothing.
     auto m = member_id ? find_member(*member_id) : nullptr;
-    if (!m) return ec::unknown_member_id;
+    if (!m) return ec::none;
     if (member_epoch != m->member_epoch) return ec::stale_member_epoch;
     return ec::none;
 }

@@ -132,8 +132,9 @@ public:
     // current epoch (STALE_MEMBER_EPOCH).
     model::error_code validate_offset_commit(std::string_view member_id, std::int32_t member_epoch,
                                              std::int16_t api_version) const;
-    // OffsetFetch (v9+ carries member id and epoch): no member id and a negative epoch is anyone;
-    // otherwise UNKNOWN_MEMBER_ID / STALE_MEMBER_EPOCH as for commits.
+    // OffsetFetch (v9+ carries member id and epoch): no member id and a negative epoch is anyone; a
+    // known member must be at its current epoch (STALE_MEMBER_EPOCH); an unknown member may read
+    // (Kafka: UNKNOWN_MEMBER_ID; see docs/compatibility.md).
     model::error_code validate_offset_fetch(std::optional<std::string_view> member_id,
                                             std::int32_t member_epoch) const;
 
