@@ -6,7 +6,7 @@
 // its CRC32C recomputed, so that mutations get past the CRC into the header rules, the codecs and the
 // record decoder. Must never crash, read out of bounds or hit undefined behaviour; a batch that passes must be
 // one whole batch with a valid CRC that decodes to exactly recordsCount records.
-// Seeds: tests/data/batches/*.bin and the batches inside captured Produce requests (seed_corpus.py).
+// Seeds: tests/fixtures/batches/*.bin and the batches inside captured Produce requests (seed_corpus.py).
 #pragma once
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // libFuzzer target: a request frame (request header + body, without the size prefix) through the
-// generated codecs; see frame_round_trip.h for what is checked. Seeds: tests/data/captures/*/*-request.bin
+// generated codecs; see frame_round_trip.h for what is checked. Seeds: tests/fixtures/captures/*/*-request.bin
 // and tests/fuzz/regressions/request-*. Run: tests/fuzz/run.sh (docs/formats/protocol-codegen.md).
 #include <cstddef>
 #include <cstdint>

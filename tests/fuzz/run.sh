@@ -3,7 +3,7 @@
 #
 #   tests/fuzz/run.sh <fuzz-build-dir> [seconds-per-target, default 60]
 #
-# Seeds: the captured client frames (tests/data/captures) and the kept regressions (tests/fuzz/regressions),
+# Seeds: the captured client frames (tests/fixtures/captures) and the kept regressions (tests/fuzz/regressions),
 # assembled by seed_corpus.py. New interesting inputs accumulate in <build>/fuzz-work/corpus/<target>
 # across runs. A crash stops the run with a non-zero status and leaves the input in
 # <build>/fuzz-work/artifacts/; fix the bug, then keep the input as tests/fuzz/regressions/<kind>-<name>
@@ -17,7 +17,7 @@ work="$build/fuzz-work"
 # The fuzz build compiles UBSan in recoverable mode: make any undefined behaviour stop the run.
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
-python3 "$root/tests/fuzz/seed_corpus.py" --captures "$root/tests/data/captures" \
+python3 "$root/tests/fuzz/seed_corpus.py" --captures "$root/tests/fixtures/captures" \
   --regressions "$root/tests/fuzz/regressions" --out "$work/seeds"
 
 shopt -s nullglob

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Builds the seed corpora of the fuzz targets (used by tests/fuzz/run.sh).
 
-    seed_corpus.py --captures tests/data/captures --regressions tests/fuzz/regressions --out DIR
-                   [--batches tests/data/batches]
+    seed_corpus.py --captures tests/fixtures/captures --regressions tests/fuzz/regressions --out DIR
+                   [--batches tests/fixtures/batches]
 
 DIR/request_decode_fuzz/   every captured request frame, and regressions/request-*
 DIR/response_decode_fuzz/  every captured response frame with its api key and version (two big-endian
                            int16) in front, as that target expects, and regressions/response-*
-DIR/batch_validation_fuzz/ every record batch real clients wrote: tests/data/batches/*.bin and the
+DIR/batch_validation_fuzz/ every record batch real clients wrote: tests/fixtures/batches/*.bin and the
                            batches found inside captured Produce requests; regressions/batch-*
 DIR/log_recovery_fuzz/     partition directories laid out from those batches as the broker writes them
                            (offsets assigned in sequence): one segment, two segments, one segment with
@@ -115,7 +115,7 @@ def main() -> int:
     ap.add_argument("--regressions", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--schemas", type=Path, default=ROOT / "src/protocol/schemas")
-    ap.add_argument("--batches", type=Path, default=ROOT / "tests/data/batches")
+    ap.add_argument("--batches", type=Path, default=ROOT / "tests/fixtures/batches")
     args = ap.parse_args()
 
     keys = api_keys(args.schemas)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate tests/data/captures/: real clients' request frames and Apache Kafka 4.4.0's responses.
+# Regenerate tests/fixtures/captures/: real clients' request frames and Apache Kafka 4.4.0's responses.
 #
 #   tools/capture/capture.sh [client ...]     clients: java librdkafka kcat kafka-python (default: all)
 #
@@ -7,9 +7,9 @@
 # (tools/capture/requirements.txt, into .cache/capture-venv) if missing; start a fresh single-node Kafka
 # on 127.0.0.1:$CAPTURE_PORT (default 39092, controller +1) advertising the proxy's port ($CAPTURE_PORT+3);
 # start tools/capture/proxy.py there (control port $CAPTURE_PORT+4); run each client's driver through it;
-# stop proxy and Kafka; select the frames (proxy.py select) into tests/data/captures/<client>/ and
+# stop proxy and Kafka; select the frames (proxy.py select) into tests/fixtures/captures/<client>/ and
 # MANIFEST.json. Client directories not run keep their files. Work files go to .cache/capture-run/
-# (raw.jsonl = every frame seen, logs). Nothing in tests/data/captures is touched unless every driver
+# (raw.jsonl = every frame seen, logs). Nothing in tests/fixtures/captures is touched unless every driver
 # succeeded. See docs/formats/captures.md.
 set -euo pipefail
 
@@ -20,7 +20,7 @@ proxy_port=$((port + 3))
 ctl_port=$((port + 4))
 work="$root/.cache/capture-run"
 venv="$root/.cache/capture-venv"
-out="$root/tests/data/captures"
+out="$root/tests/fixtures/captures"
 clients=("$@")
 [[ ${#clients[@]} -gt 0 ]] || clients=(java librdkafka kcat kafka-python)
 
@@ -68,7 +68,7 @@ for c in "${clients[@]}"; do
     esac
     if ! timeout 300 "${cmd[@]}" > "$work/$c.log" 2>&1; then
         tail -n 40 "$work/$c.log" >&2
-        log "driver $c failed (log: $work/$c.log); tests/data/captures left unchanged"
+        log "driver $c failed (log: $work/$c.log); tests/fixtures/captures left unchanged"
         exit 1
     fi
     grep -E '^[a-z-]+:   ' "$work/$c.log" >&2 || true

@@ -3,7 +3,7 @@
 
     confluent_driver.py <bootstrap> <proxy-control host:port>
 
-Frames go to tests/data/captures/librdkafka/. Before each scenario the proxy is told its name.
+Frames go to tests/fixtures/captures/librdkafka/. Before each scenario the proxy is told its name.
 """
 import os
 import sys

@@ -3,7 +3,7 @@
 
     kafka_python_driver.py <bootstrap> <proxy-control host:port>
 
-Frames go to tests/data/captures/kafka-python/. Needs python-snappy, lz4 and zstandard for the codecs.
+Frames go to tests/fixtures/captures/kafka-python/. Needs python-snappy, lz4 and zstandard for the codecs.
 """
 import os
 import sys

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Capture driver for kcat (Debian's kcat 1.7.1, built on librdkafka 2.0.2).
 #   kcat_driver.sh <bootstrap> <proxy-control host:port>
-# Frames go to tests/data/captures/kcat/. kcat cannot create topics: the first produce creates the topic
+# Frames go to tests/fixtures/captures/kcat/. kcat cannot create topics: the first produce creates the topic
 # through Metadata with auto-creation (the broker's auto.create.topics.enable defaults to true).
 set -euo pipefail
 

@@ -60,7 +60,7 @@ const api_info* find_api_by_name(std::string_view name) {
 }
 
 // The directory of <client>/ capture directories: $TRIBUTARY_TEST_DATA/captures (ctest sets it), else
-// the source tree's tests/data/captures, so running the binary by hand checks them too.
+// the source tree's tests/fixtures/captures, so running the binary by hand checks them too.
 fs::path captures_root() {
     const char* data = std::getenv("TRIBUTARY_TEST_DATA");
     return fs::path(data != nullptr ? data : TRIBUTARY_DEFAULT_TEST_DATA) / "captures";

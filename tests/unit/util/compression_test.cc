@@ -41,7 +41,7 @@ bytes::byte_vector compressible_bytes(std::size_t n) {
     return v;
 }
 
-// The plaintext of every file in tests/data/compression (see its README).
+// The plaintext of every file in tests/fixtures/compression (see its README).
 bytes::byte_vector reference_lines() {
     std::string s;
     char line[80];

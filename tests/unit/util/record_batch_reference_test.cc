@@ -1,4 +1,4 @@
-// Batches written by real Kafka clients (tests/data/batches, see its README): Apache Kafka's Java
+// Batches written by real Kafka clients (tests/fixtures/batches, see its README): Apache Kafka's Java
 // client, kafka-python, and librdkafka captured off the wire. Our reader must decode them, and our
 // builder must produce the same header fields and record encoding (byte for byte when uncompressed).
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Reads reference files from tests/data: ctest sets TRIBUTARY_TEST_DATA to that folder, and the build
+// Reads reference files from tests/fixtures: ctest sets TRIBUTARY_TEST_DATA to that folder, and the build
 // compiles its path in as TRIBUTARY_TEST_DATA_DIR for running a test binary by hand.
 #pragma once
 
