@@ -104,9 +104,10 @@ awaitable<protocol::metadata_response> metadata_handler::handle(request_context&
         std::vector<std::string> to_create;
         for (const auto& t : *req.topics) {
             if (!t.name || !seen.insert(*t.name).second) continue;
-            // Internal topics are created by their coordinators (FindCoordinator), never by Metadata.
+            // As in Kafka, auto-creation covers __consumer_offsets (with its own configs, auto_create_spec);
+            // the other internal topics wait for coordinators that would use them.
             if (!topics->find(*t.name) && auto_create && !cluster::check_topic_name(*t.name) &&
-                !cluster::is_internal_topic(*t.name))
+                (!cluster::is_internal_topic(*t.name) || *t.name == cluster::consumer_offsets_topic))
                 to_create.push_back(*t.name);
         }
         if (!to_create.empty() && md.controller) {
