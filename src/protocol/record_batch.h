@@ -83,7 +83,12 @@ struct record_batch_header {
 
     // The whole batch in bytes, log overhead included.
     std::size_t size_bytes() const { return static_cast<std::size_t>(batch_length) + batch_format::log_overhead; }
-    model::offset last_offset() const { return model::offset(base_offset.value() + last_offset_delta); }
+    // Two's-complement wrap instead of signed overflow when a hostile or corrupt header carries a base
+    // offset near INT64_MAX: the result is then below base_offset, which the log's offset checks reject.
+    model::offset last_offset() const {
+        return model::offset(static_cast<std::int64_t>(static_cast<std::uint64_t>(base_offset.value()) +
+                                                       static_cast<std::uint64_t>(last_offset_delta)));
+    }
     model::offset next_offset() const { return model::offset(last_offset().value() + 1); }
     // The sequence of the last record: baseSequence + lastOffsetDelta, wrapping past INT32_MAX to 0 as
     // Kafka's producer does; -1 when the batch has no sequence.
