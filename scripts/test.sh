@@ -17,6 +17,8 @@ step() {
   "$@"
   timings+=("$(printf '%-34s %5ds' "$name" $((SECONDS - start)))")
 }
+# The step timings, also when a step fails (then the failing step is the one after the last listed).
+trap 'printf "%s\n" "${timings[@]}"' EXIT
 
 step "setup" scripts/setup.sh --test
 step "build release" scripts/build.sh release
@@ -31,4 +33,3 @@ step "integration (asan broker)" env TRIBUTARY_BIN="$PWD/build/asan/src/app/trib
   python3 -m pytest -q tests/integration ${PYTEST_ARGS:-}
 
 echo "=== all tests passed"
-printf '%s\n' "${timings[@]}"
