@@ -89,6 +89,7 @@ void broker::start() {
         co_return;
     });
     start_retention();
+    if (config_.log_cleaner_enable) start_cleaner();
     server_ = std::make_unique<server::server>(*shards_, config_, services_);
     server_->start();
 }
@@ -103,6 +104,25 @@ void broker::start_retention() {
                 timer.expires_after(interval);
                 co_await timer.async_wait(asio::use_awaitable);
                 co_await pm->apply_retention();
+            }
+        };
+        shards_->submit_to(i, std::move(loop));
+    }
+}
+
+void broker::start_cleaner() {
+    // One cleaner per shard, for the compacted partitions the shard owns. A round that cleaned something
+    // is followed at once by another (a log may still be dirty); an idle one sleeps log.cleaner.backoff.ms.
+    const auto backoff = std::chrono::milliseconds(config_.log_cleaner_backoff_ms);
+    for (unsigned i = 0; i < shards_->size(); ++i) {
+        auto* pm = partitions_[i].get();
+        auto loop = [pm, backoff]() -> awaitable<void> {
+            asio::steady_timer timer(co_await asio::this_coro::executor);
+            for (;;) {
+                timer.expires_after(backoff);
+                co_await timer.async_wait(asio::use_awaitable);
+                for (int round = 0; round < 8 && co_await pm->compact() > 0; ++round) {
+                }
             }
         };
         shards_->submit_to(i, std::move(loop));

@@ -37,6 +37,7 @@ private:
     template <typename F>
     void on_every_shard(F fn);
     void start_retention();
+    void start_cleaner();
 
     server::broker_config config_;
     std::optional<storage::data_dir> data_dir_;

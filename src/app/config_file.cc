@@ -261,6 +261,10 @@ std::optional<std::string> apply_static_configs(cluster::config_map props, serve
 
     if (auto it = props.find("log.retention.check.interval.ms"); it != props.end())
         config.log_retention_check_interval_ms = cluster::integer_value(it->second);
+    if (auto it = props.find("log.cleaner.backoff.ms"); it != props.end())
+        config.log_cleaner_backoff_ms = cluster::integer_value(it->second);
+    if (auto it = props.find("log.cleaner.enable"); it != props.end())
+        config.log_cleaner_enable = cluster::bool_value(it->second);
 
     config.static_configs = std::move(props);
     return std::nullopt;

@@ -175,11 +175,18 @@ storage::log_config effective_log_config(const config_map& overrides, const brok
     c.retention_bytes = integer("retention.bytes");
     // Time and size retention apply only with the "delete" policy (Kafka's LogManager): a compact-only
     // topic such as __consumer_offsets keeps its segments, whatever retention.ms says.
-    if (auto policy = effective_topic_value(*find_topic_config("cleanup.policy"), overrides, broker);
-        policy && policy->find("delete") == std::string::npos) {
-        c.retention_ms = -1;
-        c.retention_bytes = -1;
+    if (auto policy = effective_topic_value(*find_topic_config("cleanup.policy"), overrides, broker)) {
+        if (policy->find("delete") == std::string::npos) {
+            c.retention_ms = -1;
+            c.retention_bytes = -1;
+        }
+        c.compact = policy->find("compact") != std::string::npos;
     }
+    if (auto ratio = effective_topic_value(*find_topic_config("min.cleanable.dirty.ratio"), overrides, broker))
+        c.min_cleanable_dirty_ratio = double_value(*ratio);
+    c.delete_retention_ms = integer("delete.retention.ms");
+    c.min_compaction_lag_ms = integer("min.compaction.lag.ms");
+    c.max_compaction_lag_ms = integer("max.compaction.lag.ms");
     c.index_interval_bytes = static_cast<std::int32_t>(integer("index.interval.bytes"));
     c.max_message_bytes = static_cast<std::int32_t>(integer("max.message.bytes"));
     // Kafka's "never" (Long.MAX_VALUE) is our "unset": fsync before acknowledging.

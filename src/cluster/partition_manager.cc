@@ -118,6 +118,30 @@ awaitable<void> partition_manager::apply_retention() {
     }
 }
 
+awaitable<std::size_t> partition_manager::compact() {
+    std::vector<model::topic_partition> tps;
+    for (const auto& [tp, p] : partitions_) {
+        if (p->log().config().compact) tps.push_back(tp);
+    }
+    std::size_t cleaned = 0;
+    for (const auto& tp : tps) {
+        auto p = get(tp);  // may have been removed while we waited
+        if (p == nullptr || stopped_) continue;
+        auto r = co_await p->log().compact();
+        if (!r) {
+            spdlog::warn("{}: compaction failed: {}", tp.to_string(), storage::to_string(r.error()));
+            continue;
+        }
+        if (!r->cleaned) continue;
+        ++cleaned;
+        spdlog::info("{}: compacted {} segment(s) into {}, {} -> {} bytes, {} record(s) removed (dirty ratio {:.2f}); "
+                     "clean up to offset {}",
+                     tp.to_string(), r->segments_before, r->segments_after, r->bytes_before, r->bytes_after,
+                     r->records_removed, r->dirty_ratio, r->cleaned_up_to.value());
+    }
+    co_return cleaned;
+}
+
 awaitable<void> partition_manager::stop() {
     stopped_ = true;
     std::vector<model::topic_partition> tps;

@@ -50,6 +50,10 @@ public:
     // Runs retention on every partition, a bounded amount of work per partition per round.
     awaitable<void> apply_retention();
 
+    // One round of the shard's log cleaner: a cleaning pass (storage::log::compact) on each compacted
+    // partition that needs one. Returns how many partitions were cleaned.
+    awaitable<std::size_t> compact();
+
     // Closes every log cleanly. REQUIRES: called once, at shutdown.
     awaitable<void> stop();
 

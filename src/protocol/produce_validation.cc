@@ -1,5 +1,7 @@
 #include "protocol/produce_validation.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "protocol/record_batch_reader.h"
@@ -117,6 +119,12 @@ produce_validation validate_produced_records(bytes::bytes_view data, std::int16_
                           fmt::format("Record {} of the batch has offset delta {}; offset deltas must be 0, 1, 2, ...",
                                       index, r.offset_delta));
         }
+        if (limits.compacted && !r.key) {
+            out.record_errors.push_back(
+                record_error{index, "Compacted topic cannot accept message without key in topic partition"});
+            ++index;
+            continue;
+        }
         if (limits.timestamp_type == timestamp_type::create_time && !log_append_batch && r.timestamp != bf::no_timestamp) {
             // 128 bits: a client's timestamp may be anything, and now - INT64_MIN overflows 64 (found by
             // batch_validation_fuzz).
@@ -144,8 +152,21 @@ produce_validation validate_produced_records(bytes::bytes_view data, std::int16_
                                   "records",
                                   index, count));
     if (!out.record_errors.empty()) {
-        out.error = error_code::invalid_timestamp;
-        out.message = "One or more records have been rejected due to invalid timestamp";
+        // Kafka: INVALID_TIMESTAMP if any record failed its timestamp check, else INVALID_RECORD.
+        const bool keyless = std::any_of(out.record_errors.begin(), out.record_errors.end(), [](const auto& e) {
+            return e.message.starts_with("Compacted topic");
+        });
+        const bool timestamp = std::any_of(out.record_errors.begin(), out.record_errors.end(), [](const auto& e) {
+            return !e.message.starts_with("Compacted topic");
+        });
+        if (timestamp) {
+            out.error = error_code::invalid_timestamp;
+            out.message = "One or more records have been rejected due to invalid timestamp";
+        } else if (keyless) {
+            out.error = error_code::invalid_record;
+            out.message = "One or more records have been rejected due to " + std::to_string(out.record_errors.size()) +
+                          " record errors in total: compacted topic cannot accept message without key";
+        }
     }
     return out;
 }

@@ -23,6 +23,7 @@ struct produce_limits {
     protocol::timestamp_type timestamp_type = protocol::timestamp_type::create_time;  // message.timestamp.type
     std::int64_t timestamp_before_max_ms = std::numeric_limits<std::int64_t>::max();  // message.timestamp.before.max.ms
     std::int64_t timestamp_after_max_ms = 3600000;  // message.timestamp.after.max.ms
+    bool compacted = false;  // cleanup.policy includes "compact": every record needs a key
 };
 
 // A rejected record (Produce v8+ record_errors): its index in the batch and why.
@@ -49,7 +50,9 @@ struct produce_validation {
 //     (INVALID_RECORD);
 //   - every record decodes, the records are exactly recordsCount with offset deltas 0, 1, 2, ...
 //     (INVALID_RECORD), and with CreateTime their timestamps lie within
-//     [now - timestamp_before_max_ms, now + timestamp_after_max_ms] (INVALID_TIMESTAMP, per record).
+//     [now - timestamp_before_max_ms, now + timestamp_after_max_ms] (INVALID_TIMESTAMP, per record);
+//   - in a compacted topic every record has a key (INVALID_RECORD, per record, as Kafka's
+//     LogValidator.validateKey).
 // Transactional batches pass here; the caller decides about them. `reader` is scratch space.
 produce_validation validate_produced_records(bytes::bytes_view data, std::int16_t version, const produce_limits& limits,
                                              std::int64_t now_ms, record_reader& reader);

@@ -83,7 +83,9 @@ util::result<bytes::byte_vector, util::compression_error> record_batch_builder::
     bytes::store_be16(p + bf::attributes_at, static_cast<std::uint16_t>(attributes));
     // An empty batch keeps lastOffsetDelta 0, as Kafka's builder does.
     bytes::store_be32(p + bf::last_offset_delta_at,
-                      static_cast<std::uint32_t>(next_offset_delta_ > 0 ? next_offset_delta_ - 1 : 0));
+                      static_cast<std::uint32_t>(last_offset_delta_     ? *last_offset_delta_
+                                                 : next_offset_delta_ > 0 ? next_offset_delta_ - 1
+                                                                          : 0));
     bytes::store_be64(p + bf::base_timestamp_at,
                       static_cast<std::uint64_t>(base_timestamp_.value_or(bf::no_timestamp)));
     bytes::store_be64(p + bf::max_timestamp_at,

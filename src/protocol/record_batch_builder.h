@@ -60,6 +60,14 @@ public:
                                  std::optional<bytes::bytes_view> key, std::optional<bytes::bytes_view> value,
                                  std::span<const record_header> headers = {});
 
+    // Keeps lastOffsetDelta at `delta` whatever records the batch holds, as Kafka's cleaner does with a
+    // batch it rewrites (overrideLastOffset), so the batch's last sequence survives compaction.
+    // REQUIRES: delta >= the offset delta of every record added.
+    record_batch_builder& last_offset_delta(std::int32_t delta) {
+        last_offset_delta_ = delta;
+        return *this;
+    }
+
     std::int32_t record_count() const { return record_count_; }
 
     // Encodes the batch with its CRC. Fails only if compression fails (an invalid level).
@@ -84,6 +92,7 @@ private:
     std::int64_t log_append_time_ = batch_format::no_timestamp;
     std::int32_t record_count_ = 0;
     std::int32_t next_offset_delta_ = 0;
+    std::optional<std::int32_t> last_offset_delta_;
     bytes::byte_vector records_;  // encoded, uncompressed
 };
 

@@ -49,6 +49,10 @@ struct broker_config {
 
     // log.retention.check.interval.ms: how often each shard applies retention to its partitions.
     std::int64_t log_retention_check_interval_ms = 300'000;
+    // log.cleaner.enable: whether each shard runs a log cleaner for its compacted partitions;
+    // log.cleaner.backoff.ms: how long a cleaner sleeps when no log needs cleaning.
+    bool log_cleaner_enable = true;
+    std::int64_t log_cleaner_backoff_ms = 15'000;
 
     // The Kafka-named configs given at start (server.properties via --config, then flags), as given;
     // the fields above are derived from them (app/config_file.h). DescribeConfigs reports them as

@@ -51,6 +51,7 @@ log::log(log_env env, std::filesystem::path dir, log_config config, model::uuid 
       flushed_offset_(loaded.log_end_offset),
       recovery_point_(loaded.recovery_point),
       checkpoint_on_disk_(loaded.checkpoint_on_disk),
+      cleaner_point_(loaded.log_start_offset),
       clean_marker_on_disk_(loaded.clean_shutdown_marker),
       changed_(executor, asio::steady_timer::time_point::max()),
       flush_timer_(executor) {
@@ -126,7 +127,7 @@ awaitable<storage_error> log::ensure_loaded(std::shared_ptr<segment> seg) {
                  config = config_]() -> load_outcome {
         load_outcome out;
         std::string problem;
-        out.indexes = load_segment_indexes(fs, *files, base, size, config, &problem);
+        if (!files->replaced) out.indexes = load_segment_indexes(fs, *files, base, size, config, &problem);
         if (out.indexes) return out;
         // Missing or invalid: rebuild from the log and keep the result on disk.
         auto scan = scan_segment(*files->log, base, size, segment_scanner::mode::validate, config);
@@ -136,7 +137,7 @@ awaitable<storage_error> log::ensure_loaded(std::shared_ptr<segment> seg) {
         }
         scan.indexes.close();
         out.rebuilt_because = problem;
-        out.io_error = write_segment_indexes_if_room(fs, *files, scan.indexes);
+        if (!files->replaced) out.io_error = write_segment_indexes_if_room(fs, *files, scan.indexes);
         out.indexes = std::move(scan.indexes);
         return out;
     };

@@ -32,6 +32,7 @@
 #include "storage/disk_executor.h"
 #include "storage/errors.h"
 #include "storage/file_io.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_config.h"
 #include "storage/log_loader.h"
 #include "storage/producer_state.h"
@@ -100,6 +101,24 @@ struct retention_result {
     bool more = false;  // stopped at max_segments: call again
 };
 
+struct compaction_options {
+    std::size_t offset_map_bytes = 32 << 20;  // keys of the dirty section held per pass
+    std::size_t chunk_bytes = 4 << 20;        // read per disk task
+    bool force = false;                       // clean even below min.cleanable.dirty.ratio
+    std::optional<swap_step> stop_after;      // tests: stop the first swap there, as a crash would
+};
+
+struct compaction_result {
+    bool cleaned = false;     // false: the log did not need cleaning (or was not compacted)
+    double dirty_ratio = 0;   // dirty bytes / cleanable bytes when the pass was decided
+    std::size_t segments_before = 0;
+    std::size_t segments_after = 0;
+    std::uint64_t bytes_before = 0;  // of the cleaned range
+    std::uint64_t bytes_after = 0;
+    std::uint64_t records_removed = 0;
+    model::offset cleaned_up_to{0};  // the first dirty offset of the next pass
+};
+
 class log {
 public:
     // Opens (creating if needed) the partition directory `dir`, recovering it if it was not closed
@@ -156,6 +175,15 @@ public:
     // below the high watermark from the start of the log, at most max_segments per call, and advances
     // log_start_offset; also expires producer state (producer.id.expiration.ms). Call periodically.
     awaitable<util::result<retention_result, storage_error>> apply_retention(std::size_t max_segments = 16);
+
+    // Compaction (cleanup.policy=compact; log_cleaner.h for the rules): one cleaning pass if the log
+    // needs one, i.e. its dirty ratio reaches min.cleanable.dirty.ratio, its oldest dirty record is
+    // older than max.compaction.lag.ms, or a tombstone's delete horizon has passed. Cleans the closed
+    // segments below the first uncleanable offset (the active segment, the high watermark, the first
+    // open transaction, and segments younger than min.compaction.lag.ms), merging neighbours that fit in
+    // segment.bytes. Holds the exclusive flag (no retention or truncation meanwhile); appends and reads
+    // go on. The first dirty offset is kept in memory: after a restart the whole log is dirty once.
+    awaitable<util::result<compaction_result, storage_error>> compact(compaction_options options = {});
 
     // Wait until offset `o` is written / flushed (starting a flush if needed). Errors: log_offline,
     // truncated (o was removed), log_closed.
@@ -233,6 +261,8 @@ private:
     awaitable<storage_error> delete_front_segments(std::size_t count, model::offset new_log_start);
     awaitable<storage_error> write_checkpoint(partition_checkpoint checkpoint);
     awaitable<storage_error> wait_for_maintenance();
+    // Compaction (log_compaction.cc).
+    awaitable<storage_error> discard_cleaned(std::shared_ptr<cleaned_segment> cleaned);
 
     // Coordination on the loop.
     void spawn(awaitable<void> work);
@@ -261,6 +291,8 @@ private:
     model::offset recovery_point_{0};
     std::optional<std::pair<model::offset, model::offset>>
         checkpoint_on_disk_;        // (log start, recovery point)
+    model::offset cleaner_point_{0};                     // the first dirty offset (in memory only)
+    std::optional<std::int64_t> next_delete_horizon_;    // the earliest tombstone horizon set so far
     std::uint64_t generation_ = 0;  // bumped by every truncation; writes of an older generation are void
     std::size_t pending_writes_ = 0;
     std::int64_t unflushed_messages_ = 0;

@@ -2,8 +2,9 @@
 // storage engine's own readers (segment_scanner, the index and checkpoint decoders), never a second
 // parser. It checks what the broker relies on after a clean shutdown or a completed recovery:
 //   - every batch of every segment is whole and passes protocol::validate (framing + CRC32C);
-//   - offsets are contiguous: each segment starts at its base offset, each batch at the end of the one
-//     before, each segment where the previous one ended (there is no compaction, so no gaps);
+//   - offsets increase: each segment's batches start at or after its base offset, each batch after the
+//     one before, each segment at or after where the previous one ended (compaction leaves gaps, and
+//     may leave a closed segment empty; an overlap is a problem);
 //   - every .index entry points at the start of a batch whose last offset is the entry's offset;
 //   - every .timeindex entry (t, o) names the batch with last offset o whose max timestamp is t, every
 //     earlier batch of the segment having a smaller one, and the last entry holds the segment's max;

@@ -31,6 +31,14 @@ struct log_config {
     std::int64_t message_timestamp_after_max_ms = 3'600'000;
     std::int64_t producer_id_expiration_ms = 86'400'000;  // producer.id.expiration.ms (broker)
 
+    // Compaction (cleanup.policy containing "compact"; log_cleaner.h). Retention applies as well iff
+    // retention_ms / retention_bytes are set, which the "delete" policy does.
+    bool compact = false;
+    double min_cleanable_dirty_ratio = 0.5;                    // min.cleanable.dirty.ratio
+    std::int64_t delete_retention_ms = 86'400'000;            // delete.retention.ms (tombstones)
+    std::int64_t min_compaction_lag_ms = 0;                   // min.compaction.lag.ms
+    std::int64_t max_compaction_lag_ms = std::numeric_limits<std::int64_t>::max();  // max.compaction.lag.ms
+
     // True iff durability means fsync (flush.messages and flush.ms both unset).
     bool fsync_before_ack() const { return !flush_messages && !flush_ms; }
     std::size_t max_offset_index_entries() const;

@@ -7,6 +7,7 @@
 #include "protocol/record_batch_reader.h"
 #include "storage/checkpoints.h"
 #include "storage/format.h"
+#include "storage/log_cleaner.h"
 #include "storage/producer_snapshot.h"
 #include "storage/segment_io.h"
 
@@ -168,6 +169,9 @@ util::result<loaded_log, storage_error> load_log(file_system& fs, const std::fil
             return storage_error::io_error;
         }
     }
+
+    // A compaction that a crash interrupted: finish its swap or drop its output (log_cleaner.h).
+    if (complete_interrupted_swaps(fs, dir, config, report.notes) != sys_errno::none) return storage_error::io_error;
 
     auto names = fs.list(dir);
     if (!names) return storage_error::io_error;

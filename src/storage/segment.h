@@ -29,6 +29,9 @@ struct segment_files {
     // Null iff the roll that created the segment could not create the file (the disk was full): such a
     // segment holds no written data and is dropped by the repair that follows (log::drop_failed_rolls).
     std::unique_ptr<file> log;
+    // Set (on the disk side) when compaction replaced this segment: its paths now name the cleaned
+    // segment, so a task still holding these files must not write index files under them.
+    bool replaced = false;
 };
 
 // The indexes and timestamp bookkeeping of one segment, built the same way by the appender and by a
@@ -80,6 +83,7 @@ public:
 
     // The max timestamp of the first batch (Kafka's rollingBasedTimestamp), if known.
     void set_rolling_base_timestamp(std::optional<std::int64_t> ts) { rolling_base_timestamp_ = ts; }
+    const std::optional<std::int64_t>& rolling_base_timestamp() const { return rolling_base_timestamp_; }
 
     // True iff an append of `bytes` bytes whose largest timestamp is `max_timestamp` and largest offset
     // `last_offset` must go to a new segment (Kafka's LogSegment.shouldRoll). Never for an empty segment.

@@ -10,6 +10,9 @@ Work going on at each kill:
   time;
 - topic "keep" (2 partitions, 1 MiB segments, segment.ms 2000, no retention): an idempotent producer,
   100-byte values: nothing may ever go missing.
+- topic "compact" (2 partitions, cleanup.policy=compact, segment.ms 400, min.cleanable.dirty.ratio
+  0.01): an idempotent producer updating 40 keys over and over, so segments roll every 400 ms and the
+  shard's cleaner (log.cleaner.backoff.ms 100) rewrites and swaps segments while the kills land.
 Retention runs every 250 ms (`log.retention.check.interval.ms`).
 
 After each restart, for every partition:
@@ -19,11 +22,13 @@ After each restart, for every partition:
   may have deleted it: that is tracked, not assumed);
 - the offsets acknowledged in a round are distinct and at or after the log end before the round (no
   offset handed out twice across a crash); for idempotent producers no value appears twice;
+- the compacted topic reads with increasing offsets (gaps are compaction's), every record in it is the
+  one acknowledged at its offset (if that offset was acknowledged), and for every key the latest
+  acknowledged value, or a later one, is there;
 Then the broker is stopped cleanly and `tributary check-log` walks every segment (CRCs, offsets, index
 entries against batch positions, checkpoints), and the broker starts again for the next round.
 
 CI: 8 rounds. TRIBUTARY_SOAK=1: 40 rounds. TRIBUTARY_CRASH_SEED=N repeats a run's kill points.
-Log compaction does not exist yet, so there is no compaction in the mix.
 """
 import os
 import random
@@ -41,7 +46,15 @@ TOPICS = {
               True, True),
     "time": (2, {"segment.bytes": str(1 << 20), "segment.ms": "1500", "retention.ms": "4000"}, 300, False, True),
     "keep": (2, {"segment.bytes": str(1 << 20), "segment.ms": "2000", "retention.ms": "-1"}, 100, True, False),
+    "compact": (2, {"cleanup.policy": "compact", "segment.bytes": str(1 << 20), "segment.ms": "400",
+                    "min.cleanable.dirty.ratio": "0.01"}, 100, True, False),
 }
+COMPACT_KEYS = 40
+
+
+def compact_key(value: bytes) -> bytes:
+    """The key a "compact" value was produced with (it is part of the value)."""
+    return value.split(b"-")[3]
 
 
 class ProducerThread(threading.Thread):
@@ -57,7 +70,12 @@ class ProducerThread(threading.Thread):
 
     def value(self, seq):
         head = b"%s-r%03d-%09d-" % (self.kind.encode(), self.round_no, seq)
+        if self.kind == "compact":
+            head += b"k%03d-" % (seq % COMPACT_KEYS)
         return head + b"." * (self.size - len(head))
+
+    def key(self, seq):
+        return b"k%03d" % (seq % COMPACT_KEYS) if self.kind == "compact" else None
 
     def run(self):
         from confluent_kafka import Producer
@@ -75,7 +93,8 @@ class ProducerThread(threading.Thread):
                 p.poll(0.005)
                 continue
             try:
-                p.produce(self.topic, value=self.value(seq), partition=seq % self.partitions, on_delivery=delivered)
+                p.produce(self.topic, key=self.key(seq), value=self.value(seq), partition=seq % self.partitions,
+                          on_delivery=delivered)
                 seq += 1
             except BufferError:
                 p.poll(0.01)
@@ -94,11 +113,34 @@ def test_kill9_during_produce_rolls_and_retention(tmp_path):
     seed = int(os.environ.get("TRIBUTARY_CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     print(f"crash consistency: {rounds} rounds, seed {seed}")
-    srv = RestartableBroker(tmp_path, tmp_path / "data", {"log.retention.check.interval.ms": "250"})
+    srv = RestartableBroker(tmp_path, tmp_path / "data", {"log.retention.check.interval.ms": "250",
+                                                          "log.cleaner.backoff.ms": "100"})
     try:
         _run(srv, rounds, rng)
     finally:
         srv.cleanup()
+
+
+def _check_compacted(srv, r, p, log, acked):
+    """Every record of the compacted partition was acknowledged at its offset (when that offset was
+    acknowledged at all), and every key's latest acknowledged value, or a later one, is there."""
+    where = dict(log)
+    latest = {}
+    for q, o, v in acked:
+        if q != p:
+            continue
+        if o in where and where[o] != v:
+            _fail(srv, f"round {r}: compact p{p}: offset {o} holds {where[o][:30]!r}, acknowledged {v[:30]!r}")
+        k = compact_key(v)
+        if k not in latest or latest[k][0] < o:
+            latest[k] = (o, v)
+    newest = {}
+    for o, v in log:
+        newest[compact_key(v)] = o
+    for k, (o, v) in latest.items():
+        if newest.get(k, -1) < o:
+            _fail(srv, f"round {r}: compact p{p}: key {k!r}: the latest acknowledged value (offset {o}) is gone "
+                       f"and nothing later replaced it (newest in the log: {newest.get(k)})")
 
 
 def _fail(srv, message):
@@ -154,10 +196,15 @@ def _run(srv, rounds, rng):
                     # Everything below the old end was acknowledged or read back: a crash must not lose it.
                     _fail(srv, f"round {r}: {kind} p{p} log end went back from {ends[kind][p]} to {high}")
                 starts[kind][p], ends[kind][p] = low, high
+                compacted = kind == "compact"
                 try:
-                    log = read_partition(srv.bootstrap, topics[kind], p, low, high, start_may_move=retention)
+                    log = read_partition(srv.bootstrap, topics[kind], p, low, high, start_may_move=retention,
+                                         gaps_ok=compacted)
                 except AssertionError as e:
                     _fail(srv, f"round {r}: {e}")
+                if compacted:
+                    _check_compacted(srv, r, p, log, acked[kind])
+                    continue
                 first = log[0][0] if log else high
                 if first > low:
                     # Retention deleted the first segments while we read: the log start must have moved.
@@ -186,6 +233,10 @@ def _run(srv, rounds, rng):
         check_log(srv.data_dir)
         srv.start()
 
+    passes = sum(srv.output(run).count(": compacted ") for run in range(1, srv.runs + 1))
+    print(f"compaction passes logged over the run: {passes}")
+    if passes == 0:
+        _fail(srv, "the cleaner never compacted the compact topic: the kills did not land during compaction work")
     for kind in ("bytes", "time"):
         if all(starts[kind][p] == 0 for p in starts[kind]):
             print(f"note: retention deleted nothing from {kind} in this run")

@@ -44,6 +44,7 @@ partition_result validate(const protocol::records& records, std::int16_t version
     limits.timestamp_type = config.message_timestamp_type;
     limits.timestamp_before_max_ms = config.message_timestamp_before_max_ms;
     limits.timestamp_after_max_ms = config.message_timestamp_after_max_ms;
+    limits.compacted = config.compact;
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();

@@ -165,6 +165,24 @@ TEST(ProduceValidation, TimestampsOutsideTheTopicsBoundsAreInvalidTimestampPerRe
     EXPECT_TRUE(check(b, limits).ok());
 }
 
+TEST(ProduceValidation, ACompactedTopicRefusesRecordsWithoutAKey) {
+    record_batch_builder builder;
+    const std::string k = "k";
+    const std::string v = "v";
+    builder.add(now, as_bytes(k), as_bytes(v));
+    builder.add(now, std::nullopt, as_bytes(v));  // no key
+    builder.add(now, as_bytes(k), std::nullopt);  // a tombstone is fine
+    auto b = *builder.build();
+    produce_limits limits;
+    EXPECT_TRUE(check(b, limits).ok());
+    limits.compacted = true;
+    auto r = check(b, limits);
+    EXPECT_EQ(r.error, error_code::invalid_record);
+    ASSERT_EQ(r.record_errors.size(), 1u);
+    EXPECT_EQ(r.record_errors[0].batch_index, 1);
+    EXPECT_NE(r.record_errors[0].message.find("without key"), std::string::npos);
+}
+
 TEST(ProduceValidation, TheDefaultBoundsAllowAnyPastButOnlyAnHourAhead) {
     EXPECT_TRUE(check(batch_of(1, util::compression_type::none, 0)).ok());
     EXPECT_TRUE(check(batch_of(1, util::compression_type::none, now + 3'600'000)).ok());
