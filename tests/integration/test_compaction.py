@@ -117,7 +117,9 @@ def test_compacted_topic_keeps_the_latest_value_per_key(tmp_path, kafka_classpat
             return log if total < len(acked) // 4 else None
         log = eventually(compacted, timeout=90, what="the cleaner to compact the topic")
         check_latest_per_key(log, acked)
-        assert any(b[0] + 1 != a[0] for records in log.values() for a, b in zip(records[1:], records)), \
+        # Offsets were kept, not renumbered: the records left start past 0 or have gaps between them.
+        assert any(records and records[0][0] > 0 for records in log.values()) or \
+            any(b[0] + 1 != a[0] for records in log.values() for a, b in zip(records[1:], records)), \
             "no offset gaps after compaction"
         print(f"compacted: {len(acked)} records produced, {sum(len(v) for v in log.values())} left")
 
@@ -177,9 +179,9 @@ def test_consumer_offsets_is_compacted_and_offsets_survive_a_restart(tmp_path):
         finally:
             c.close()
         print(f"__consumer_offsets-0 size after each round of commits ({commits} commits): {sizes}")
-        # Uncompacted it would grow with every commit; compacted it stays near a few segments' worth.
-        eventually(lambda: _dir_bytes(offsets_dir) < max(sizes[len(sizes) // 2:]) or
-                   _dir_bytes(offsets_dir) < 64 * 1024, timeout=60, what="__consumer_offsets to be compacted")
+        # Uncompacted it would grow by ~300 bytes a commit (three offset records); compacted it stays near
+        # a few segments' worth however many commits come.
+        assert max(sizes) < commits * 100, f"sizes {sizes} after {commits} commits: not compacted"
         assert sizes[-1] < commits * 60, f"{sizes[-1]} bytes after {commits} commits: not compacted"
 
         srv.stop()
