@@ -255,6 +255,30 @@ TEST_F(log_compaction, RecordsWithoutAKeyAreDropped) {
     for (const auto& x : read_all()) EXPECT_NE(x.value, std::optional<std::string>("no key"));
 }
 
+TEST_F(log_compaction, CompactAndDeleteBothApply) {
+    config.retention_bytes = 1500;  // cleanup.policy=compact,delete: retention stays on
+    open_log();
+    write_updates(80, 4);
+    compact();
+    expect_latest_values_kept(read_all());
+    // New updates for every key; retention then deletes the oldest segments by size.
+    write_updates(80, 4, 80);
+    auto r = run(io, lg->apply_retention());
+    ASSERT_TRUE(r.ok());
+    EXPECT_GT(r->segments_deleted, 0u);
+    EXPECT_GT(lg->log_start_offset(), model::offset(0));
+    EXPECT_LE(lg->size_bytes(), 1500u + static_cast<std::uint64_t>(config.segment_bytes));
+    compact();
+    auto log = read_all();
+    ASSERT_FALSE(log.empty());
+    // The newest value of each key was written last, so neither policy may have removed it.
+    std::map<std::string, rec> latest;
+    for (const auto& w : written) latest[w.key] = w;
+    for (const auto& [key, w] : latest) {
+        EXPECT_TRUE(std::any_of(log.begin(), log.end(), [&](const rec& x) { return x.offset == w.offset; })) << key;
+    }
+}
+
 // A crash at each step of the swap: the next open completes it or rolls it back, and either way every
 // key's latest value is there and check-log is content.
 class log_compaction_crash : public log_compaction, public ::testing::WithParamInterface<swap_step> {};
