@@ -179,9 +179,9 @@ def test_consumer_offsets_is_compacted_and_offsets_survive_a_restart(tmp_path):
         finally:
             c.close()
         print(f"__consumer_offsets-0 size after each round of commits ({commits} commits): {sizes}")
-        # Uncompacted it would grow by ~300 bytes a commit (three offset records); compacted it stays near
-        # a few segments' worth however many commits come.
-        assert max(sizes) < commits * 100, f"sizes {sizes} after {commits} commits: not compacted"
+        # Uncompacted it would grow by ~200 bytes a commit (a batch of three offset records); compacted it
+        # stays near a few segments' worth however many commits come (release peaks ~35, ASan ~48 a commit).
+        assert max(sizes) < commits * 120, f"sizes {sizes} after {commits} commits: not compacted"
         assert sizes[-1] < commits * 60, f"{sizes[-1]} bytes after {commits} commits: not compacted"
 
         srv.stop()
