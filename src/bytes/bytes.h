@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,27 @@ using byte = std::uint8_t;
 using bytes_view = std::span<const byte>;
 using mutable_bytes_view = std::span<byte>;
 using byte_vector = std::vector<byte>;
+
+// A fixed-size owned byte array whose contents start unspecified: no zero-fill, for memory that is
+// overwritten at once (a request frame read from the socket). Unlike byte_vector(n), constructing one
+// costs no memset. A contiguous range, so it converts to bytes_view and mutable_bytes_view.
+class uninit_buffer {
+public:
+    explicit uninit_buffer(std::size_t size) : data_(std::make_unique_for_overwrite<byte[]>(size)), size_(size) {}
+
+    byte* data() { return data_.get(); }
+    const byte* data() const { return data_.get(); }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    byte* begin() { return data_.get(); }
+    byte* end() { return data_.get() + size_; }
+    const byte* begin() const { return data_.get(); }
+    const byte* end() const { return data_.get() + size_; }
+
+private:
+    std::unique_ptr<byte[]> data_;
+    std::size_t size_;
+};
 
 inline bytes_view as_bytes(std::string_view s) {
     return {reinterpret_cast<const byte*>(s.data()), s.size()};

@@ -11,7 +11,7 @@ namespace {
 constexpr std::int16_t api_versions_key = protocol::api_versions_request::api_key;
 }  // namespace
 
-awaitable<dispatch_result> dispatch(request_context ctx, std::shared_ptr<bytes::byte_vector> frame) {
+awaitable<dispatch_result> dispatch(request_context ctx, std::shared_ptr<bytes::uninit_buffer> frame) {
     ctx.frame = frame;
     bytes::reader r(*frame);
     // The api key and version lead every header version; they decide how the rest is read.

@@ -29,6 +29,6 @@ struct dispatch_result {
 // the handler is done, and it is this request's own buffer: Produce patches batch headers (offsets,
 // leader epoch) in place before they go to the log, which is why it is mutable.
 // REQUIRES: ctx.broker is set; runs on the shard's event loop.
-awaitable<dispatch_result> dispatch(request_context ctx, std::shared_ptr<bytes::byte_vector> frame);
+awaitable<dispatch_result> dispatch(request_context ctx, std::shared_ptr<bytes::uninit_buffer> frame);
 
 }  // namespace tributary::kafka

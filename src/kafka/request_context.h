@@ -55,7 +55,7 @@ struct request_context {
     const broker_services* broker = nullptr;
     // The request's frame buffer (header + body); decoded records point into it. Handlers that hand
     // those views to work that may outlive the response (an acks=all append that timed out) keep this.
-    std::shared_ptr<bytes::byte_vector> frame;
+    std::shared_ptr<bytes::uninit_buffer> frame;
 };
 
 }  // namespace tributary::kafka

@@ -116,7 +116,7 @@ awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
             if (!granted) co_return;
             auto frame = self->memory_->make_frame(frame_size);
             if (self->closed_ || self->draining_) co_return;
-            co_await asio::async_read(self->socket_, asio::buffer(*frame), note_activity{&self->last_activity_},
+            co_await asio::async_read(self->socket_, asio::buffer(frame->data(), frame->size()), note_activity{&self->last_activity_},
                                       asio::use_awaitable);
 
             // Fetch responses are the large ones (up to fetch.max.bytes each): a connection's Fetch
@@ -147,7 +147,7 @@ awaitable<void> connection::read_loop(std::shared_ptr<connection> self) {
 }
 
 awaitable<void> connection::handle(std::shared_ptr<connection> self, std::shared_ptr<pending> slot,
-                                   std::shared_ptr<bytes::byte_vector> frame) {
+                                   std::shared_ptr<bytes::uninit_buffer> frame) {
     kafka::request_context ctx;
     ctx.client_host = self->peer_host_;
     ctx.client_port = self->peer_port_;

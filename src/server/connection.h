@@ -62,7 +62,7 @@ private:
     static awaitable<void> read_loop(std::shared_ptr<connection> self);
     static awaitable<void> write_loop(std::shared_ptr<connection> self);
     static awaitable<void> handle(std::shared_ptr<connection> self, std::shared_ptr<pending> slot,
-                                  std::shared_ptr<bytes::byte_vector> frame);
+                                  std::shared_ptr<bytes::uninit_buffer> frame);
     bool reader_must_wait() const;
 
     asio::ip::tcp::socket socket_;

@@ -46,16 +46,16 @@ void request_memory::release(std::size_t bytes) {
     asio::post(executor_, [self = shared_from_this(), bytes] { self->release_local(bytes); });
 }
 
-std::shared_ptr<bytes::byte_vector> request_memory::make_frame(std::size_t size) {
+std::shared_ptr<bytes::uninit_buffer> request_memory::make_frame(std::size_t size) {
     struct deleter {
         std::shared_ptr<request_memory> pool;
         std::size_t size;
-        void operator()(bytes::byte_vector* v) const {
+        void operator()(bytes::uninit_buffer* v) const {
             delete v;
             pool->release(size);
         }
     };
-    return std::shared_ptr<bytes::byte_vector>(new bytes::byte_vector(size), deleter{shared_from_this(), size});
+    return std::shared_ptr<bytes::uninit_buffer>(new bytes::uninit_buffer(size), deleter{shared_from_this(), size});
 }
 
 }  // namespace tributary::server

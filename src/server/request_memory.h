@@ -47,9 +47,10 @@ public:
     // Same, from any thread: posts to the owner unless already there.
     void release(std::size_t bytes);
 
-    // A frame of `size` bytes whose memory returns to this pool when its last owner drops it.
+    // A frame of `size` bytes, not zero-filled (the socket read overwrites it), whose memory returns to
+    // this pool when its last owner drops it.
     // REQUIRES: `size` bytes were acquired for it.
-    std::shared_ptr<bytes::byte_vector> make_frame(std::size_t size);
+    std::shared_ptr<bytes::uninit_buffer> make_frame(std::size_t size);
 
     std::int64_t used() const { return used_; }
     std::int64_t limit() const { return limit_; }

@@ -85,7 +85,7 @@ partition_result from_append(const util::result<storage::append_result, storage:
 }
 
 awaitable<void> run_append(std::shared_ptr<cluster::partition> p, bytes::mutable_bytes_view batches, bool acks_all,
-                           std::shared_ptr<bytes::byte_vector> frame, std::shared_ptr<append_state> state) {
+                           std::shared_ptr<bytes::uninit_buffer> frame, std::shared_ptr<append_state> state) {
     storage::append_options options;
     options.acks_all = acks_all;
     auto r = co_await p->log().append(batches, p->leader_epoch(), options);
@@ -99,7 +99,7 @@ awaitable<void> run_append(std::shared_ptr<cluster::partition> p, bytes::mutable
 // answered REQUEST_TIMED_OUT, as Kafka does; the append itself still completes (it keeps the frame).
 awaitable<partition_result> append_one(std::shared_ptr<cluster::partition> p, bytes::mutable_bytes_view batches,
                                        bool acks_all, std::chrono::milliseconds timeout,
-                                       std::shared_ptr<bytes::byte_vector> frame) {
+                                       std::shared_ptr<bytes::uninit_buffer> frame) {
     if (!p) co_return failed(error_code::not_leader_or_follower);
     auto ex = co_await asio::this_coro::executor;
     auto state = std::make_shared<append_state>(ex);

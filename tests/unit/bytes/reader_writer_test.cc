@@ -97,3 +97,21 @@ TEST(ReaderWriter, ExternalFragmentsAreNotCopiedAndPatchingWorks) {
     reader r(all);
     EXPECT_EQ(r.read_int32(), 1 + 4096 + 1);
 }
+
+TEST(UninitBuffer, HoldsItsSizeAndReadsAsASpan) {
+    uninit_buffer b(300);
+    ASSERT_EQ(b.size(), 300u);
+    ASSERT_NE(b.data(), nullptr);
+    mutable_bytes_view out(b);
+    EXPECT_EQ(out.data(), b.data());
+    EXPECT_EQ(out.size(), 300u);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<byte>(i);
+    const uninit_buffer& cb = b;
+    bytes_view in(cb);
+    EXPECT_EQ(in.size(), 300u);
+    EXPECT_EQ(in[299], static_cast<byte>(299));
+    reader r(b);
+    r.read_int16();
+    EXPECT_EQ(r.remaining(), 298u);
+    EXPECT_TRUE(uninit_buffer(0).empty());
+}
