@@ -7,6 +7,10 @@
 //
 // Fixed-width slots can be reserved and patched later (reserve_int32 / patch_int32), which is how frame
 // and batch length prefixes are filled in after the body is known.
+//
+// write_file_region() appends a region of an open file (bytes::file_region) that the connection sends
+// with sendfile(2) instead of copying it; a writer holding one has file pieces (pieces() lists them,
+// fragments() must not be used).
 #pragma once
 
 #include <algorithm>
@@ -14,10 +18,12 @@
 #include <cassert>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
 #include "bytes/bytes.h"
+#include "bytes/file_region.h"
 
 namespace tributary::bytes {
 
@@ -82,10 +88,21 @@ public:
             write_bytes(v);
             return;
         }
-        chunks_.push_back(chunk{{}, v, std::move(keepalive)});
+        chunks_.push_back(chunk{{}, v, std::move(keepalive), {}});
         chunks_.emplace_back();
         size_ += v.size();
     }
+
+    // Appends a region of a file, sent from the file when the stream is written out (pieces()). The
+    // region holds its descriptor open until the writer and its pieces are dropped.
+    void write_file_region(file_region region) {
+        if (region.size == 0) return;
+        size_ += region.size;
+        chunks_.push_back(chunk{{}, {}, nullptr, std::move(region)});
+        chunks_.emplace_back();
+        ++file_regions_;
+    }
+    bool has_file_regions() const { return file_regions_ > 0; }
 
     // Reserves 4 bytes to be patched later; returns their stream position.
     std::size_t reserve_int32() {
@@ -101,7 +118,9 @@ public:
     }
 
     // The encoded stream as a list of spans, in order. Valid until the next write.
+    // REQUIRES: !has_file_regions() (use pieces()).
     std::vector<bytes_view> fragments() const {
+        assert(!has_file_regions());
         std::vector<bytes_view> out;
         out.reserve(chunks_.size());
         for (const auto& c : chunks_) {
@@ -111,11 +130,41 @@ public:
         return out;
     }
 
-    // Copies the whole stream into one vector (tests and small messages).
+    // One piece of the stream: bytes in memory, or (file != nullptr) a file region.
+    struct piece {
+        bytes_view memory;
+        const file_region* file = nullptr;
+        std::size_t size() const { return file != nullptr ? file->size : memory.size(); }
+    };
+    // The encoded stream as memory spans and file regions, in order. Valid until the next write.
+    std::vector<piece> pieces() const {
+        std::vector<piece> out;
+        out.reserve(chunks_.size());
+        for (const auto& c : chunks_) {
+            if (c.region.size > 0) {
+                out.push_back(piece{{}, &c.region});
+                continue;
+            }
+            bytes_view v = c.external.empty() ? bytes_view(c.owned) : c.external;
+            if (!v.empty()) out.push_back(piece{v, nullptr});
+        }
+        return out;
+    }
+
+    // Copies the whole stream into one vector (tests and small messages); file regions are read with
+    // pread. Throws std::runtime_error if a file region cannot be read whole.
     byte_vector to_vector() const {
         byte_vector out;
         out.reserve(size_);
-        for (auto f : fragments()) out.insert(out.end(), f.begin(), f.end());
+        for (const auto& p : pieces()) {
+            if (p.file == nullptr) {
+                out.insert(out.end(), p.memory.begin(), p.memory.end());
+                continue;
+            }
+            const std::size_t at = out.size();
+            out.resize(at + p.file->size);
+            if (!read_region(*p.file, out.data() + at)) throw std::runtime_error("file region unreadable");
+        }
         return out;
     }
 
@@ -124,6 +173,7 @@ private:
         byte_vector owned;
         bytes_view external;  // non-empty iff this chunk borrows instead of owning
         std::shared_ptr<const void> keepalive;
+        file_region region;  // non-empty iff this chunk is a file region
     };
 
     byte_vector& tail() { return chunks_.back().owned; }
@@ -142,9 +192,9 @@ private:
     void patch(std::size_t pos, const byte* p, std::size_t n) {
         std::size_t start = 0;
         for (auto& c : chunks_) {
-            std::size_t len = c.external.empty() ? c.owned.size() : c.external.size();
+            std::size_t len = c.region.size > 0 ? c.region.size : c.external.empty() ? c.owned.size() : c.external.size();
             if (pos < start + len) {
-                assert(c.external.empty() && pos - start + n <= len);
+                assert(c.external.empty() && c.region.size == 0 && pos - start + n <= len);
                 std::memcpy(c.owned.data() + (pos - start), p, n);
                 return;
             }
@@ -155,6 +205,7 @@ private:
 
     std::vector<chunk> chunks_;
     std::size_t size_ = 0;
+    std::size_t file_regions_ = 0;
 };
 
 }  // namespace tributary::bytes

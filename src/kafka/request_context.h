@@ -56,6 +56,9 @@ struct request_context {
     // The request's frame buffer (header + body); decoded records point into it. Handlers that hand
     // those views to work that may outlive the response (an acks=all append that timed out) keep this.
     std::shared_ptr<bytes::uninit_buffer> frame;
+    // The connection can send file regions of a response with sendfile (a plaintext socket): Fetch then
+    // serves records straight from the segment files (bytes::file_region) instead of reading them.
+    bool zero_copy = false;
 };
 
 }  // namespace tributary::kafka

@@ -7,8 +7,10 @@
 // frame's shared_ptr, or a segment read buffer) when the records must outlive that scope; encoding passes
 // it to bytes::writer::write_external so a response can reference file-read bytes without copying.
 //
-// A records value is either null (the protocol's -1 length) or a byte span, possibly empty. Equality
-// compares nullness and contents, never the keepalive.
+// A records value is either null (the protocol's -1 length), a byte span (possibly empty), or a region
+// of a segment file (from_file): a Fetch response served with sendfile, whose bytes are never in memory
+// (data() is then empty; size_bytes() is the region's size). Equality compares nullness and contents
+// (for file regions, the region itself), never the keepalive.
 #pragma once
 
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include <utility>
 
 #include "bytes/bytes.h"
+#include "bytes/file_region.h"
 
 namespace tributary::protocol {
 
@@ -40,20 +43,31 @@ public:
         return borrowed(bytes::bytes_view(*holder), holder);
     }
 
+    // Bytes of an open file, encoded as a file piece (bytes::writer::write_file_region).
+    static records from_file(bytes::file_region region) {
+        records r;
+        r.null_ = false;
+        r.region_ = std::move(region);
+        return r;
+    }
+
     bool is_null() const { return null_; }
-    // Empty when null.
+    // Empty when null or a file region.
     bytes::bytes_view data() const { return data_; }
-    std::size_t size_bytes() const { return data_.size(); }
+    bool is_file() const { return region_.size > 0; }
+    const bytes::file_region& file() const { return region_; }
+    std::size_t size_bytes() const { return is_file() ? region_.size : data_.size(); }
     const std::shared_ptr<const void>& keepalive() const { return keepalive_; }
     void set_keepalive(std::shared_ptr<const void> keepalive) { keepalive_ = std::move(keepalive); }
 
     bool operator==(const records& other) const {
-        return null_ == other.null_ && std::ranges::equal(data_, other.data_);
+        return null_ == other.null_ && region_ == other.region_ && std::ranges::equal(data_, other.data_);
     }
 
 private:
     bytes::bytes_view data_{};
     std::shared_ptr<const void> keepalive_{};
+    bytes::file_region region_{};
     bool null_ = true;
 };
 

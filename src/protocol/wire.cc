@@ -176,7 +176,10 @@ void write_records(bytes::writer& w, const protocol::records& records, bool comp
         return;
     }
     write_length(w, compact, /*int16_length=*/false, records.size_bytes());
-    if (records.size_bytes() > 0) w.write_external(records.data(), records.keepalive());
+    if (records.is_file())
+        w.write_file_region(records.file());
+    else if (records.size_bytes() > 0)
+        w.write_external(records.data(), records.keepalive());
 }
 
 void write_array_length(bytes::writer& w, bool compact, std::size_t count) {

@@ -1,8 +1,12 @@
 #include "server/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
+#include <sys/sendfile.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "bytes/bytes.h"
 
@@ -50,6 +54,8 @@ connection::connection(tcp::socket socket, const broker_config& config, const ka
         peer_port_ = ep.port();
     }
     socket_.set_option(tcp::no_delay(true), ec);
+    // sendfile() below must not block the event loop: it returns EAGAIN when the socket is full.
+    socket_.native_non_blocking(true, ec);
 }
 
 void connection::start() {
@@ -153,6 +159,7 @@ awaitable<void> connection::handle(std::shared_ptr<connection> self, std::shared
     ctx.client_port = self->peer_port_;
     ctx.shard = self->shard_id_;
     ctx.broker = &self->services_;
+    ctx.zero_copy = true;  // a plaintext socket: write_loop sends file regions with sendfile
     try {
         slot->result = co_await kafka::dispatch(std::move(ctx), std::move(frame));
     } catch (const std::exception& e) {
@@ -168,8 +175,44 @@ awaitable<void> connection::handle(std::shared_ptr<connection> self, std::shared
     self->response_ready_.notify();
 }
 
+awaitable<void> connection::send_file_region(const bytes::file_region& region) {
+    off_t offset = static_cast<off_t>(region.offset);
+    std::size_t left = region.size;
+    while (left > 0) {
+        const ssize_t n = ::sendfile(socket_.native_handle(), region.file->get(), &offset, left);
+        if (n > 0) {
+            left -= static_cast<std::size_t>(n);
+            last_activity_ = clock::now();
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            co_await socket_.async_wait(tcp::socket::wait_write, asio::use_awaitable);
+            continue;
+        }
+        if (n == 0) {
+            // The file is shorter than the region: its bytes were below the written offset when the
+            // response was built, so the segment was truncated since. The frame cannot be completed.
+            spdlog::warn("closing connection from {}:{}: segment file ended {} bytes early while sending a fetch "
+                         "response", peer_host_, peer_port_, left);
+            throw boost::system::system_error(asio::error::operation_aborted);
+        }
+        throw boost::system::system_error(boost::system::error_code(errno, boost::system::system_category()));
+    }
+}
+
+namespace {
+// TCP_CORK while a response with file regions is sent, so its small header pieces and the file bytes
+// leave in full segments instead of one packet per piece (TCP_NODELAY is on).
+void set_cork(tcp::socket& socket, bool on) {
+    const int v = on ? 1 : 0;
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+}
+}  // namespace
+
 awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
     std::vector<asio::const_buffer> buffers;
+    std::vector<bytes::writer::piece> pieces;
     std::vector<std::shared_ptr<pending>> batch;
     try {
         for (;;) {
@@ -182,13 +225,15 @@ awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
             }
             if (self->closed_) co_return;
 
-            // Everything ready at the front goes out in one gathered write, in request order.
+            // Everything ready at the front goes out in one gathered write, in request order; file
+            // regions (zero-copy Fetch records) go out with sendfile between the gathered writes.
             bool close_after = false;
             std::string close_reason;
             std::int64_t batch_bytes = 0;
             int batch_fetches = 0;
+            bool has_files = false;
             batch.clear();
-            buffers.clear();
+            pieces.clear();
             while (!self->pending_.empty() && self->pending_.front()->done) {
                 auto slot = std::move(self->pending_.front());
                 self->pending_.pop_front();
@@ -199,15 +244,26 @@ awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
                     break;
                 }
                 if (slot->result.what == kafka::dispatch_result::kind::respond) {
-                    for (auto f : slot->result.response.fragments()) buffers.emplace_back(f.data(), f.size());
+                    has_files |= slot->result.response.has_file_regions();
+                    for (const auto& p : slot->result.response.pieces()) pieces.push_back(p);
                     batch_bytes += static_cast<std::int64_t>(slot->result.response.size());
                     batch.push_back(std::move(slot));
                 }
             }
             self->slot_freed_.notify();
-            if (!buffers.empty())
-                co_await asio::async_write(self->socket_, buffers, note_activity{&self->last_activity_},
-                                           asio::use_awaitable);
+            if (has_files) set_cork(self->socket_, true);
+            std::size_t i = 0;
+            while (i < pieces.size()) {
+                buffers.clear();
+                for (; i < pieces.size() && pieces[i].file == nullptr; ++i)
+                    buffers.emplace_back(pieces[i].memory.data(), pieces[i].memory.size());
+                if (!buffers.empty())
+                    co_await asio::async_write(self->socket_, buffers, note_activity{&self->last_activity_},
+                                               asio::use_awaitable);
+                if (i < pieces.size()) co_await self->send_file_region(*pieces[i++].file);
+            }
+            if (has_files) set_cork(self->socket_, false);
+            pieces.clear();
             batch.clear();
             self->queued_response_bytes_ -= batch_bytes;
             self->fetches_unsent_ -= batch_fetches;

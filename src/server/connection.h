@@ -61,6 +61,8 @@ private:
 
     static awaitable<void> read_loop(std::shared_ptr<connection> self);
     static awaitable<void> write_loop(std::shared_ptr<connection> self);
+    // Sends a file region of a response with sendfile(2), waiting for room in the socket as needed.
+    awaitable<void> send_file_region(const bytes::file_region& region);
     static awaitable<void> handle(std::shared_ptr<connection> self, std::shared_ptr<pending> slot,
                                   std::shared_ptr<bytes::uninit_buffer> frame);
     bool reader_must_wait() const;

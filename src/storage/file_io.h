@@ -49,6 +49,10 @@ public:
 
     virtual sys_errno truncate(std::uint64_t size) = 0;
     virtual io_result<std::uint64_t> size() = 0;
+
+    // A new descriptor for the same open file (dup), owned by the caller, for sending file bytes
+    // with sendfile(2); -1 for files that have no descriptor (in-memory test files) or on failure.
+    virtual int duplicate_descriptor() const { return -1; }
 };
 
 enum class open_mode : std::uint8_t {

@@ -25,6 +25,7 @@
 #include <set>
 #include <vector>
 
+#include "bytes/file_region.h"
 #include "model/fundamental.h"
 #include "net/asio.h"
 #include "storage/checkpoints.h"
@@ -79,6 +80,9 @@ struct append_result {
 struct read_result {
     std::shared_ptr<const void> buffer;  // owns the bytes `records` views
     bytes::bytes_view records;                         // empty if there is nothing to return
+    // Instead of `records` (then empty), for a zero-copy read: where the batches lie in the segment
+    // file, with its own descriptor (sendfile). Empty (size 0) otherwise.
+    bytes::file_region region;
     model::offset first_offset{-1};                    // base offset of the first batch
     model::offset next_offset{-1};                     // one past the last batch
     // At the time of the read.
@@ -147,9 +151,11 @@ public:
     // upper_bound (normally the high watermark; clamped to the written offset), at most max_bytes unless
     // min_one_batch and the first batch alone is larger (KIP-74). Reads come from one segment at a time,
     // as Kafka's do. offset_out_of_range iff fetch_offset < log_start_offset or > log_end_offset.
+    // With `zero_copy`, the batches are located by their headers and returned as a file region instead
+    // of being read (files without a descriptor, as in tests, fall back to reading them).
     awaitable<util::result<read_result, storage_error>> read(model::offset fetch_offset,
                                                              std::size_t max_bytes, model::offset upper_bound,
-                                                             bool min_one_batch);
+                                                             bool min_one_batch, bool zero_copy = false);
 
     // ListOffsets by timestamp: the first record with timestamp >= `timestamp` at or after the log start
     // offset and below upper_bound; nullopt if there is none (Kafka's fetchOffsetByTimestamp).
@@ -241,6 +247,11 @@ private:
     std::shared_ptr<segment> segment_for(model::offset o) const;       // last with base <= o, else first
     std::shared_ptr<segment> segment_after(model::offset base) const;  // first with base > base, or null
     awaitable<storage_error> ensure_loaded(std::shared_ptr<segment> seg);
+    // read() with zero_copy: the range of one segment, and a descriptor for it (log_read.cc).
+    struct located_range;
+    awaitable<located_range> locate_range(std::shared_ptr<segment> seg, std::uint32_t start,
+                                          model::offset fetch_offset, model::offset bound, std::size_t max_bytes,
+                                          bool min_one_batch);
 
     // Appending.
     void mark_dirty();

@@ -7,9 +7,16 @@
 
 namespace tributary::storage {
 
+struct log::located_range {
+    segment_range range;
+    std::shared_ptr<const bytes::shared_fd> fd;  // set when the range is to be sent from the file
+    std::shared_ptr<read_buffer> buffer;         // else the bytes, read (files without a descriptor)
+};
+
 awaitable<util::result<read_result, storage_error>> log::read(model::offset fetch_offset,
                                                               std::size_t max_bytes,
-                                                              model::offset upper_bound, bool min_one_batch) {
+                                                              model::offset upper_bound, bool min_one_batch,
+                                                              bool zero_copy) {
     if (auto e = check_open(); e != storage_error::none) co_return e;
     op_guard guard(*this);
     if (fetch_offset < log_start_offset_ || fetch_offset > next_offset_)
@@ -25,6 +32,27 @@ awaitable<util::result<read_result, storage_error>> log::read(model::offset fetc
          seg = segment_after(seg->base_offset())) {
         if (auto e = co_await ensure_loaded(seg); e != storage_error::none) co_return e;
         const std::uint32_t start = seg->indexes().offsets.lookup(fetch_offset).position;
+        if (zero_copy) {
+            auto zr = co_await locate_range(seg, start, fetch_offset, bound, max_bytes, min_one_batch);
+            if (zr.range.io_error != sys_errno::none) co_return storage_error::io_error;
+            if (zr.range.corrupt) {
+                spdlog::error("{}: corrupt batch in segment {} while reading offset {}", dir_.string(),
+                              seg->base_offset().value(), fetch_offset.value());
+                co_return storage_error::corrupt_data;
+            }
+            if (!zr.range.found) continue;
+            if (zr.range.data_size > 0) {
+                if (zr.fd) {
+                    out.region = bytes::file_region{std::move(zr.fd), zr.range.data_position, zr.range.data_size};
+                } else {
+                    out.records = zr.buffer->span().first(zr.range.data_size);
+                    out.buffer = std::move(zr.buffer);
+                }
+                out.first_offset = zr.range.first_offset;
+                out.next_offset = zr.range.next_offset;
+            }
+            break;
+        }
         auto task = [files = seg->files(), start, end = seg->size(), fetch_offset, bound, max_bytes,
                      min_one_batch, buffers = env_.read_buffers] {
             return read_segment(*files->log, start, end, fetch_offset, bound, max_bytes, min_one_batch,
@@ -47,6 +75,32 @@ awaitable<util::result<read_result, storage_error>> log::read(model::offset fetc
         break;
     }
     co_return out;
+}
+
+awaitable<log::located_range> log::locate_range(std::shared_ptr<segment> seg, std::uint32_t start,
+                                                model::offset fetch_offset, model::offset bound,
+                                                std::size_t max_bytes, bool min_one_batch) {
+    // On the disk executor, in order with the writes: the range is below the written offset, and the
+    // descriptor is duplicated before any later task could close the file (retention, a roll's cleanup).
+    auto task = [files = seg->files(), start, end = seg->size(), fetch_offset, bound, max_bytes, min_one_batch,
+                 buffers = env_.read_buffers] {
+        located_range r;
+        r.range = locate_segment_range(*files->log, start, end, fetch_offset, bound, max_bytes, min_one_batch);
+        if (r.range.data_size == 0 || r.range.io_error != sys_errno::none || r.range.corrupt) return r;
+        if (const int fd = files->log->duplicate_descriptor(); fd >= 0) {
+            r.fd = std::make_shared<const bytes::shared_fd>(fd);
+            return r;
+        }
+        // No descriptor (an in-memory file): read the bytes as read_segment does.
+        r.buffer = buffers->acquire(r.range.data_size);
+        auto n = files->log->pread(r.buffer->span().first(r.range.data_size), r.range.data_position);
+        if (!n)
+            r.range.io_error = n.error();
+        else if (*n != r.range.data_size)
+            r.range.corrupt = true;
+        return r;
+    };
+    co_return co_await run_on_disk(env_.disk, std::move(task));
 }
 
 awaitable<util::result<std::optional<timestamp_offset>, storage_error>> log::offset_for_timestamp(

@@ -47,6 +47,8 @@ public:
         return done;
     }
 
+    int duplicate_descriptor() const override { return ::fcntl(fd_, F_DUPFD_CLOEXEC, 0); }
+
     sys_errno datasync() override { return ::fdatasync(fd_) == 0 ? sys_errno::none : last_errno(); }
 
     sys_errno truncate(std::uint64_t size) override {

@@ -171,6 +171,80 @@ segment_read read_segment(file& log, std::uint64_t start_position, std::uint64_t
     return out;
 }
 
+segment_range locate_segment_range(file& log, std::uint64_t start_position, std::uint64_t end_position,
+                                   model::offset fetch_offset, model::offset upper_bound, std::size_t max_bytes,
+                                   bool min_one_batch) {
+    segment_range out;
+    // Windows of the file holding the headers. Large batches need one small read each; after a small
+    // batch the window grows so that runs of small batches cost one read per many headers.
+    constexpr std::size_t small_window = 256;
+    constexpr std::size_t large_window = 16 * 1024;
+    constexpr std::size_t small_batch = 8 * 1024;
+    bytes::byte window[large_window];
+    std::uint64_t window_start = 0;
+    std::size_t window_size = 0;
+    std::size_t want_window = large_window;
+    // The header at `pos`, or an error: io error, corrupt (an invalid header below the written end),
+    // or `past_end` (no whole header before end_position).
+    enum class at { ok, past_end, io, corrupt };
+    protocol::record_batch_header h{};
+    auto header_at = [&](std::uint64_t pos) {
+        if (pos + bf::header_size > end_position) return at::past_end;
+        if (pos < window_start || pos + bf::header_size > window_start + window_size) {
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(want_window, end_position - pos));
+            auto got = log.pread(bytes::mutable_bytes_view(window, n), pos);
+            if (!got) {
+                out.io_error = got.error();
+                return at::io;
+            }
+            window_start = pos;
+            window_size = *got;
+            if (window_size < bf::header_size) return at::past_end;
+        }
+        auto parsed = protocol::parse_header(
+            bytes::bytes_view(window + (pos - window_start), bf::header_size));
+        if (!parsed) return at::corrupt;
+        h = *parsed;
+        want_window = h.size_bytes() >= small_batch ? small_window : large_window;
+        return at::ok;
+    };
+
+    // 1. The batch holding fetch_offset, or the first after it.
+    std::uint64_t pos = start_position;
+    for (;;) {
+        const auto r = header_at(pos);
+        if (r == at::io) return out;
+        if (r == at::corrupt) {
+            out.corrupt = true;
+            return out;
+        }
+        if (r == at::past_end) return out;  // not found
+        if (pos + h.size_bytes() > end_position) return out;  // a batch still being written
+        if (h.last_offset() >= fetch_offset) break;
+        pos += h.size_bytes();
+    }
+    out.found = true;
+    if (h.base_offset >= upper_bound) return out;
+    std::size_t want = max_bytes;
+    if (min_one_batch) want = std::max(want, h.size_bytes());
+    out.data_position = pos;
+
+    // 2. Whole batches below upper_bound within `want` bytes.
+    std::size_t keep = 0;
+    for (;;) {
+        if (keep + h.size_bytes() > want || pos + h.size_bytes() > end_position) break;
+        if (keep == 0) out.first_offset = h.base_offset;
+        out.next_offset = h.next_offset();
+        keep += h.size_bytes();
+        pos += h.size_bytes();
+        const auto r = header_at(pos);
+        if (r == at::io) return out;
+        if (r != at::ok || h.base_offset >= upper_bound) break;
+    }
+    out.data_size = keep;
+    return out;
+}
+
 namespace {
 // Reads the whole batch at `position` (whose header is h).
 bool read_batch(file& log, std::uint64_t position, const protocol::record_batch_header& h,

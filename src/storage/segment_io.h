@@ -75,6 +75,22 @@ segment_read read_segment(file& log, std::uint64_t start_position, std::uint64_t
                           model::offset fetch_offset, model::offset upper_bound, std::size_t max_bytes,
                           bool min_one_batch, read_buffer_pool& buffers);
 
+// read_segment's choice of batches without reading them: where they lie in the file, for a fetch served
+// with sendfile. Reads only batch headers (one small pread per large batch; a larger window when
+// batches are small). `data_position`/`data_size` give the range; data_size is 0 when nothing fits.
+struct segment_range {
+    bool found = false;
+    std::uint64_t data_position = 0;
+    std::size_t data_size = 0;
+    model::offset first_offset{-1};
+    model::offset next_offset{-1};
+    sys_errno io_error = sys_errno::none;
+    bool corrupt = false;
+};
+segment_range locate_segment_range(file& log, std::uint64_t start_position, std::uint64_t end_position,
+                                   model::offset fetch_offset, model::offset upper_bound, std::size_t max_bytes,
+                                   bool min_one_batch);
+
 // The first record with timestamp >= target and offset >= min_offset among batches below upper_bound,
 // scanning from start_position (Kafka's LogSegment.findOffsetByTimestamp).
 struct segment_timestamp_lookup {

@@ -35,10 +35,18 @@ struct partition_read {
     std::int64_t log_start_offset = -1;
     std::shared_ptr<const void> buffer;
     bytes::bytes_view records;
+    bytes::file_region region;  // instead of records: sent from the segment file (zero copy)
+
+    std::size_t size() const { return region.size > 0 ? region.size : records.size(); }
+    void drop_data() {
+        records = {};
+        buffer.reset();
+        region = {};
+    }
 };
 
 awaitable<partition_read> read_partition(std::shared_ptr<cluster::partition> p, fetch_item item,
-                                         std::size_t max_bytes, bool committed,
+                                         std::size_t max_bytes, bool committed, bool zero_copy,
                                          std::shared_ptr<cluster::data_waiter> waiter) {
     partition_read out;
     if (!p) {
@@ -52,7 +60,8 @@ awaitable<partition_read> read_partition(std::shared_ptr<cluster::partition> p, 
     }
     auto& log = p->log();
     auto upper = committed ? log.last_stable_offset() : log.high_watermark();
-    auto r = co_await log.read(model::offset(item.fetch_offset), max_bytes, upper, /*min_one_batch=*/true);
+    auto r = co_await log.read(model::offset(item.fetch_offset), max_bytes, upper, /*min_one_batch=*/true,
+                               zero_copy);
     out.high_watermark = log.high_watermark().value();
     out.last_stable_offset = log.last_stable_offset().value();
     out.log_start_offset = log.log_start_offset().value();
@@ -62,8 +71,9 @@ awaitable<partition_read> read_partition(std::shared_ptr<cluster::partition> p, 
     }
     out.buffer = r->buffer;
     out.records = r->records;
+    out.region = std::move(r->region);
     // Nothing to return yet: ask to hear about the next high watermark move past our position.
-    if (waiter && out.records.empty()) p->watch(model::offset(item.fetch_offset), waiter);
+    if (waiter && out.size() == 0) p->watch(model::offset(item.fetch_offset), waiter);
     co_return out;
 }
 
@@ -82,9 +92,10 @@ awaitable<std::vector<partition_read>> read_all(const request_context& ctx, cons
         readable.push_back(items[i]);
         where.push_back(i);
     }
-    auto read = [max_bytes, committed, waiter](std::shared_ptr<cluster::partition> p, fetch_item item) {
+    const bool zero_copy = ctx.zero_copy;
+    auto read = [max_bytes, committed, zero_copy, waiter](std::shared_ptr<cluster::partition> p, fetch_item item) {
         auto limit = std::min<std::size_t>(static_cast<std::size_t>(std::max(item.partition_max_bytes, 0)), max_bytes);
-        return read_partition(std::move(p), std::move(item), limit, committed, waiter);
+        return read_partition(std::move(p), std::move(item), limit, committed, zero_copy, waiter);
     };
     auto reads = co_await on_owner_shards<partition_read>(ctx, std::move(readable), read);
     for (std::size_t j = 0; j < where.size(); ++j) results[where[j]] = std::move(reads[j]);
@@ -98,13 +109,12 @@ std::size_t apply_byte_limit(std::vector<partition_read>& reads, std::size_t max
     std::size_t used = 0;
     bool first = true;
     for (auto& r : reads) {
-        if (r.records.empty()) continue;
-        if (first || used + r.records.size() <= max_bytes) {
-            used += r.records.size();
+        if (r.size() == 0) continue;
+        if (first || used + r.size() <= max_bytes) {
+            used += r.size();
             first = false;
         } else {
-            r.records = {};
-            r.buffer.reset();
+            r.drop_data();
         }
     }
     return used;
@@ -243,7 +253,7 @@ awaitable<protocol::fetch_response> fetch_handler::handle(request_context& ctx, 
         const auto& item = items[i];
         auto& r = reads[i];
         session_partition* sp = i < cached.size() ? cached[i] : nullptr;
-        if (incremental && sp != nullptr && r.error == error_code::none && r.records.empty() &&
+        if (incremental && sp != nullptr && r.error == error_code::none && r.size() == 0 &&
             r.high_watermark == sp->sent_high_watermark && r.last_stable_offset == sp->sent_last_stable_offset &&
             r.log_start_offset == sp->sent_log_start_offset)
             continue;
@@ -252,7 +262,7 @@ awaitable<protocol::fetch_response> fetch_handler::handle(request_context& ctx, 
             sp->sent_last_stable_offset = r.last_stable_offset;
             sp->sent_log_start_offset = r.log_start_offset;
         }
-        if (!r.records.empty()) returned_data.push_back(item.tp);
+        if (r.size() > 0) returned_data.push_back(item.tp);
 
         std::size_t slot;
         if (version >= 13) {
@@ -271,7 +281,10 @@ awaitable<protocol::fetch_response> fetch_handler::handle(request_context& ctx, 
         out.last_stable_offset = r.last_stable_offset;
         out.log_start_offset = r.log_start_offset;
         if (!committed) out.aborted_transactions.reset();
-        out.records = protocol::records::borrowed(r.records, r.buffer);
+        if (r.region.size > 0)
+            out.records = protocol::records::from_file(std::move(r.region));
+        else
+            out.records = protocol::records::borrowed(r.records, r.buffer);
         resp.responses[slot].partitions.push_back(std::move(out));
     }
     if (session) {

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <limits>
+#include <stdexcept>
 
 #include "bytes/reader.h"
 #include "bytes/writer.h"
@@ -114,4 +118,39 @@ TEST(UninitBuffer, HoldsItsSizeAndReadsAsASpan) {
     r.read_int16();
     EXPECT_EQ(r.remaining(), 298u);
     EXPECT_TRUE(uninit_buffer(0).empty());
+}
+
+TEST(ReaderWriter, FileRegionsArePiecesOfTheirOwnAndReadBackWhole) {
+    char path[] = "/tmp/tributary-region-XXXXXX";
+    const int fd = ::mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::unlink(path);  // the descriptor keeps the file
+    const std::string content = "0123456789abcdefghij";
+    ASSERT_EQ(::pwrite(fd, content.data(), content.size(), 0), static_cast<ssize_t>(content.size()));
+    auto file = std::make_shared<const shared_fd>(fd);
+
+    writer w;
+    auto slot = w.reserve_int32();
+    w.write_file_region(file_region{file, 5, 10});
+    w.write_file_region(file_region{file, 0, 0});  // empty: nothing is added
+    w.write_int8(7);
+    w.patch_int32(slot, static_cast<std::int32_t>(w.size() - 4));
+    EXPECT_TRUE(w.has_file_regions());
+    EXPECT_EQ(w.size(), 4u + 10 + 1);
+    auto pieces = w.pieces();
+    ASSERT_EQ(pieces.size(), 3u);
+    EXPECT_EQ(pieces[0].file, nullptr);
+    ASSERT_NE(pieces[1].file, nullptr);
+    EXPECT_EQ(pieces[1].file->offset, 5u);
+    EXPECT_EQ(pieces[1].size(), 10u);
+    EXPECT_EQ(pieces[2].size(), 1u);
+    auto all = w.to_vector();
+    reader r(all);
+    EXPECT_EQ(r.read_int32(), 11);
+    EXPECT_EQ(as_chars(r.read_view(10)), "56789abcde");
+    EXPECT_EQ(r.read_int8(), 7);
+
+    writer past_end;
+    past_end.write_file_region(file_region{file, 15, 10});  // the file has only 5 of those bytes
+    EXPECT_THROW(past_end.to_vector(), std::runtime_error);
 }
