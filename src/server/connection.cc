@@ -1,7 +1,5 @@
 #include "server/connection.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/sendfile.h>
 
@@ -201,15 +199,6 @@ awaitable<void> connection::send_file_region(const bytes::file_region& region) {
     }
 }
 
-namespace {
-// TCP_CORK while a response with file regions is sent, so its small header pieces and the file bytes
-// leave in full segments instead of one packet per piece (TCP_NODELAY is on).
-void set_cork(tcp::socket& socket, bool on) {
-    const int v = on ? 1 : 0;
-    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
-}
-}  // namespace
-
 awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
     std::vector<asio::const_buffer> buffers;
     std::vector<bytes::writer::piece> pieces;
@@ -231,7 +220,6 @@ awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
             std::string close_reason;
             std::int64_t batch_bytes = 0;
             int batch_fetches = 0;
-            bool has_files = false;
             batch.clear();
             pieces.clear();
             while (!self->pending_.empty() && self->pending_.front()->done) {
@@ -244,14 +232,12 @@ awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
                     break;
                 }
                 if (slot->result.what == kafka::dispatch_result::kind::respond) {
-                    has_files |= slot->result.response.has_file_regions();
                     for (const auto& p : slot->result.response.pieces()) pieces.push_back(p);
                     batch_bytes += static_cast<std::int64_t>(slot->result.response.size());
                     batch.push_back(std::move(slot));
                 }
             }
             self->slot_freed_.notify();
-            if (has_files) set_cork(self->socket_, true);
             std::size_t i = 0;
             while (i < pieces.size()) {
                 buffers.clear();
@@ -262,7 +248,6 @@ awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
                                                asio::use_awaitable);
                 if (i < pieces.size()) co_await self->send_file_region(*pieces[i++].file);
             }
-            if (has_files) set_cork(self->socket_, false);
             pieces.clear();
             batch.clear();
             self->queued_response_bytes_ -= batch_bytes;

@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <csignal>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -178,6 +180,9 @@ server::server(net::shard_set& shards, const broker_config& config, const kafka:
 server::~server() = default;
 
 void server::start() {
+    // sendfile(2) (zero-copy Fetch responses, connection.cc) cannot pass MSG_NOSIGNAL as asio's sends
+    // do: a client that closes while its response is being sent must give EPIPE, not kill the broker.
+    ::signal(SIGPIPE, SIG_IGN);
     tcp::endpoint ep(asio::ip::make_address(config_.listen_host), config_.listen_port);
     // queued.max.request.bytes is broker-wide; each shard gets an equal share (at least one byte, so a
     // bound stays a bound).

@@ -87,8 +87,12 @@ awaitable<log::located_range> log::locate_range(std::shared_ptr<segment> seg, st
         located_range r;
         r.range = locate_segment_range(*files->log, start, end, fetch_offset, bound, max_bytes, min_one_batch);
         if (r.range.data_size == 0 || r.range.io_error != sys_errno::none || r.range.corrupt) return r;
-        if (const int fd = files->log->duplicate_descriptor(); fd >= 0) {
-            r.fd = std::make_shared<const bytes::shared_fd>(fd);
+        if (!files->send_fd) {
+            if (const int fd = files->log->duplicate_descriptor(); fd >= 0)
+                files->send_fd = std::make_shared<const bytes::shared_fd>(fd);
+        }
+        if (files->send_fd) {
+            r.fd = files->send_fd;
             return r;
         }
         // No descriptor (an in-memory file): read the bytes as read_segment does.

@@ -11,6 +11,7 @@
 #include <optional>
 #include <utility>
 
+#include "bytes/file_region.h"
 #include "protocol/record_batch.h"
 #include "storage/file_io.h"
 #include "storage/log_config.h"
@@ -32,6 +33,11 @@ struct segment_files {
     // Set (on the disk side) when compaction replaced this segment: its paths now name the cleaned
     // segment, so a task still holding these files must not write index files under them.
     bool replaced = false;
+    // A descriptor of `log` for zero-copy Fetch responses (sendfile), made on the first such read and
+    // shared by every response that references the segment, so that queued responses keep the file
+    // readable after retention deletes it, at the cost of one descriptor per segment read, not one per
+    // response. Null until then, or if `log` has no descriptor. Same REQUIRES as `log`.
+    std::shared_ptr<const bytes::shared_fd> send_fd;
 };
 
 // The indexes and timestamp bookkeeping of one segment, built the same way by the appender and by a
