@@ -11,6 +11,8 @@ namespace {
 constexpr const char* version_string = "0.1.0";
 // Released Fetch read buffers kept for reuse, per shard.
 constexpr std::size_t read_buffer_cache_bytes = 32u << 20;
+// fsyncs in flight at once, across every shard's partitions (storage::thread_pool_disk_executor).
+constexpr unsigned fsync_threads = 4;
 }  // namespace
 
 broker::broker(server::broker_config config) : config_(std::move(config)) {}
@@ -44,11 +46,13 @@ void broker::start() {
     layers.static_props = config_.static_configs;
     metadata_.init_shards(shard_count, cluster::topic_table::empty(layers));
     shards_ = std::make_unique<net::shard_set>(shard_count);
+    sync_pool_ = std::make_unique<storage::thread_pool_disk_executor>("fsync", fsync_threads);
     for (unsigned i = 0; i < shard_count; ++i) {
         disks_.push_back(std::make_unique<storage::thread_disk_executor>("disk-" + std::to_string(i)));
         read_buffers_.push_back(std::make_unique<storage::read_buffer_pool>(read_buffer_cache_bytes));
         storage::log_env env(*disks_.back(), storage::posix_file_system(), storage::default_clock(),
                              *read_buffers_.back());
+        env.sync = sync_pool_.get();
         partitions_.push_back(std::make_unique<cluster::partition_manager>(i, shard_count, shards_->executor(i),
                                                                            env, data_dir_->path()));
         fetch_sessions_.push_back(std::make_unique<kafka::fetch_session_cache>(i));

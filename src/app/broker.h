@@ -43,6 +43,10 @@ private:
     std::optional<storage::data_dir> data_dir_;
     cluster::metadata_cache metadata_;
     std::unique_ptr<net::shard_set> shards_;
+    // Where partition fsyncs run, shared by the shards: several at once, beside the FIFO disk threads
+    // (storage::run_after_disk). Declared before disks_ so that it outlives them: a disk thread's last
+    // tasks may still hand it an fsync.
+    std::unique_ptr<storage::thread_pool_disk_executor> sync_pool_;
     std::vector<std::unique_ptr<storage::thread_disk_executor>> disks_;
     // Per shard: where its Fetch reads land, recycled (storage/read_buffers.h).
     std::vector<std::unique_ptr<storage::read_buffer_pool>> read_buffers_;

@@ -50,4 +50,43 @@ void thread_disk_executor::loop() {
     }
 }
 
+thread_pool_disk_executor::thread_pool_disk_executor(std::string name, unsigned threads) {
+    name.resize(std::min<std::size_t>(name.size(), 15));
+    for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
+        threads_.emplace_back([this] { loop(); });
+        pthread_setname_np(threads_.back().native_handle(), name.c_str());
+    }
+}
+
+thread_pool_disk_executor::~thread_pool_disk_executor() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+void thread_pool_disk_executor::submit(std::unique_ptr<disk_task> task) {
+    {
+        std::lock_guard lock(mu_);
+        queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+}
+
+void thread_pool_disk_executor::loop() {
+    for (;;) {
+        std::unique_ptr<disk_task> task;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything queued has run
+            task = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        task->run();
+    }
+}
+
 }  // namespace tributary::storage

@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "net/asio.h"
 
@@ -63,6 +64,29 @@ private:
     std::thread thread_;
 };
 
+// Several threads sharing one queue: tasks run concurrently, in no particular order. For fsyncs: the
+// fdatasyncs of different partitions proceed at once (the file system can commit them together), and
+// a flush does not hold up the reads and writes queued behind it on the shard's FIFO executor (see
+// run_after_disk). The destructor runs the queued tasks, then joins.
+class thread_pool_disk_executor final : public disk_executor {
+public:
+    thread_pool_disk_executor(std::string name, unsigned threads);
+    ~thread_pool_disk_executor() override;
+    thread_pool_disk_executor(const thread_pool_disk_executor&) = delete;
+    thread_pool_disk_executor& operator=(const thread_pool_disk_executor&) = delete;
+
+    void submit(std::unique_ptr<disk_task> task) override;
+
+private:
+    void loop();
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::unique_ptr<disk_task>> queue_;  // guarded by mu_
+    bool stopping_ = false;                         // guarded by mu_
+    std::vector<std::thread> threads_;
+};
+
 // Runs each task at once on the submitting thread. For tests and tools only: it blocks the caller.
 class inline_disk_executor final : public disk_executor {
 public:
@@ -99,6 +123,29 @@ awaitable<std::invoke_result_t<F&>> run_on_disk(disk_executor& disk, F fn) {
         submit_to_disk(disk, [h = std::move(handler), f = std::move(f), work = std::move(work)]() mutable {
             R r = f();
             asio::post(work, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+        });
+    };
+    co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
+        initiate, asio::use_awaitable, std::move(fn));
+}
+
+// Runs `fn` on `then` once every task submitted to the FIFO executor `disk` before this call has run,
+// and resumes the caller with its result. `disk` is not held while fn runs: tasks queued on it after
+// this call proceed meanwhile. This is how a log fsync covers exactly the writes queued before it
+// without making the reads and writes queued after it wait for the disk's flush.
+// REQUIRES: as run_on_disk; fn may run concurrently with later `disk` tasks.
+template <typename F>
+awaitable<std::invoke_result_t<F&>> run_after_disk(disk_executor& disk, disk_executor& then, F fn) {
+    using R = std::invoke_result_t<F&>;
+    static_assert(!std::is_void_v<R>, "disk tasks return a value");
+    auto initiate = [&disk, &then](auto handler, F f) {
+        auto work =
+            asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
+        submit_to_disk(disk, [&then, h = std::move(handler), f = std::move(f), work = std::move(work)]() mutable {
+            submit_to_disk(then, [h = std::move(h), f = std::move(f), work = std::move(work)]() mutable {
+                R r = f();
+                asio::post(work, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+            });
         });
     };
     co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(

@@ -445,7 +445,9 @@ void log::request_flush() {
 
 awaitable<void> log::flush_loop() {
     // One fsync covers every append queued before it (the disk executor is FIFO), so while one runs,
-    // new appends gather and the next fsync covers all of them.
+    // new appends gather and the next fsync covers all of them. The segments' files are kept alive by
+    // the task, and their descriptors stay open (a file is closed only when its last owner drops it),
+    // so an fsync running beside later disk tasks (env_.sync) is safe against retention and rolls.
     while (!offline_ && !write_failed_ && !truncating_ && flushed_offset_ < next_offset_) {
         const model::offset target = next_offset_;
         std::vector<std::shared_ptr<segment_files>> files;
@@ -468,7 +470,13 @@ awaitable<void> log::flush_loop() {
             }
             return write_outcome{};
         };
-        const write_outcome w = co_await run_on_disk(env_.disk, std::move(task));
+        // The fsync covers every write queued on the FIFO disk executor before it; with a sync pool it
+        // runs there once those writes are done, and the disk executor goes on meanwhile.
+        write_outcome w;
+        if (env_.sync != nullptr)
+            w = co_await run_after_disk(env_.disk, *env_.sync, std::move(task));
+        else
+            w = co_await run_on_disk(env_.disk, std::move(task));
         if (w.fatal) {
             go_offline("fsync", w.error);
             break;

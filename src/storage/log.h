@@ -52,6 +52,9 @@ struct log_env {
     file_system& fs;
     const storage::clock& clock;
     read_buffer_pool* read_buffers;  // where Fetch reads land (thread-safe)
+    // Where flush fsyncs run (run_after_disk), concurrently with other partitions' and with this
+    // shard's later disk tasks; null: on `disk` itself, in its FIFO order.
+    disk_executor* sync = nullptr;
 };
 
 struct append_options {

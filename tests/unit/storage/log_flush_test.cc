@@ -152,5 +152,44 @@ TEST_F(log_flush, AnFsyncFailureTakesTheLogOffline) {
     EXPECT_GE(lg->log_end_offset(), model::offset(1));
 }
 
+// With the broker's fsync pool (log_env::sync): a flush's fsync runs beside the shard's FIFO disk
+// thread once the writes queued before it are done; acks=all must still mean fsynced.
+class log_flush_pool : public log_fixture {
+protected:
+    log_flush_pool() { sync = &pool; }
+    ~log_flush_pool() override { close_log(); }  // before the pool goes
+    thread_pool_disk_executor pool{"test-fsync", 2};
+};
+
+TEST_F(log_flush_pool, GroupCommitStillCoversConcurrentAppends) {
+    open_log();
+    append_ok({}, {.acks_all = true});
+    const auto before = fs.datasync_count();
+    std::vector<bytes::byte_vector> batches;
+    auto results = append_concurrently(io, *lg, 64, batches);
+    for (const auto& r : results) ASSERT_TRUE(r.ok());
+    EXPECT_GE(fs.datasync_count() - before, 1u);
+    EXPECT_LE(fs.datasync_count() - before, 2u);
+    EXPECT_EQ(lg->flushed_offset(), lg->log_end_offset());
+}
+
+TEST_F(log_flush_pool, AcknowledgedAcksAllAppendsSurviveACrash) {
+    config.segment_bytes = 4096;  // rolls too
+    open_log();
+    std::vector<bytes::byte_vector> batches;
+    for (int round = 0; round < 5; ++round) {
+        auto results = append_concurrently(io, *lg, 16, batches);
+        for (const auto& r : results) ASSERT_TRUE(r.ok());
+    }
+    const auto end = lg->log_end_offset();
+    EXPECT_EQ(end, model::offset(5 * 16 * 2));
+    crash();  // loses everything not fsynced
+    open_log();
+    EXPECT_EQ(lg->log_end_offset(), end);
+    auto r = read(model::offset(0));
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->records.empty());
+}
+
 }  // namespace
 }  // namespace tributary::storage::test

@@ -88,7 +88,11 @@ class log_fixture : public ::testing::Test {
 protected:
     ~log_fixture() override { close_log(); }
 
-    log_env env() { return log_env(disk, fs, clock); }
+    log_env env() {
+        log_env e(disk, fs, clock);
+        e.sync = sync;
+        return e;
+    }
 
     std::unique_ptr<log>& open_log() {
         close_log();
@@ -132,6 +136,7 @@ protected:
     asio::io_context io;
     testing::memory_file_system fs;
     thread_disk_executor disk{"test-disk"};
+    disk_executor* sync = nullptr;  // the fsync pool, for fixtures that set one
     manual_clock clock;
     std::filesystem::path dir = "/data/events-0";
     log_config config;
