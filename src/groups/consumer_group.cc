@@ -566,12 +566,168 @@ model::error_code consumer_group::validate_offset_commit(std::string_view member
 model::error_code consumer_group::validate_offset_fetch(std::optional<std::string_view> member_id,
                                                         std::int32_t member_epoch) const {
     if (!member_id && member_epoch < 0) return ec::none;
-    // An unknown member may read: membership is not persisted, so after a broker restart a member
-    // that has not rejoined yet is unknown here, and reading committed offsets changes nothing.
     auto m = member_id ? find_member(*member_id) : nullptr;
-    if (!m) return ec::none;
+    if (!m) return ec::unknown_member_id;
     if (member_epoch != m->member_epoch) return ec::stale_member_epoch;
     return ec::none;
+}
+
+consumer_group::persisted_state consumer_group::persisted() const {
+    persisted_state out;
+    out.group_epoch = group_epoch_;
+    out.assignment_epoch = assignment_epoch_;
+    out.subscription_metadata = subscription_metadata_;
+    for (const auto& [id, m] : members_) out.members.emplace(id, std::make_pair(metadata_of(m), assignment_of(m)));
+    out.target = target_;
+    return out;
+}
+
+std::vector<coordinator_record> consumer_group::records_since(const persisted_state& before) const {
+    // Kafka's order: members that left first (assignment, target, metadata), then new member metadata,
+    // the subscribed topics and the group epoch, the target assignment, and the current assignments.
+    std::vector<coordinator_record> out;
+    for (const auto& [id, _] : before.members) {
+        if (members_.contains(id)) continue;
+        out.push_back(current_assignment_tombstone(group_id_, id));
+        out.push_back(target_member_tombstone(group_id_, id));
+        out.push_back(member_metadata_tombstone(group_id_, id));
+    }
+    for (const auto& [id, _] : before.target) {
+        if (!target_.contains(id) && members_.contains(id)) out.push_back(target_member_tombstone(group_id_, id));
+    }
+    for (const auto& [id, m] : members_) {
+        auto md = metadata_of(m);
+        auto it = before.members.find(id);
+        if (it == before.members.end() || it->second.first != md)
+            out.push_back(member_metadata_record(group_id_, id, md));
+    }
+    if (before.subscription_metadata != subscription_metadata_ ||
+        (before.group_epoch == 0 && group_epoch_ != 0))
+        out.push_back(subscription_metadata_record(group_id_, subscription_metadata_));
+    if (before.group_epoch != group_epoch_) out.push_back(group_epoch_record(group_id_, group_epoch_));
+    for (const auto& [id, partitions] : target_) {
+        auto it = before.target.find(id);
+        if (it == before.target.end() || it->second != partitions)
+            out.push_back(target_member_record(group_id_, id, partitions));
+    }
+    if (before.assignment_epoch != assignment_epoch_)
+        out.push_back(target_assignment_epoch_record(group_id_, assignment_epoch_));
+    for (const auto& [id, m] : members_) {
+        auto a = assignment_of(m);
+        auto it = before.members.find(id);
+        if (it == before.members.end() || it->second.second != a)
+            out.push_back(current_assignment_record(group_id_, id, a));
+    }
+    return out;
+}
+
+std::vector<coordinator_record> consumer_group::tombstones() const {
+    std::vector<coordinator_record> out;
+    for (const auto& [id, _] : members_) {
+        out.push_back(current_assignment_tombstone(group_id_, id));
+        out.push_back(target_member_tombstone(group_id_, id));
+        out.push_back(member_metadata_tombstone(group_id_, id));
+    }
+    for (const auto& [id, _] : target_) {
+        if (!members_.contains(id)) out.push_back(target_member_tombstone(group_id_, id));
+    }
+    out.push_back(target_assignment_epoch_tombstone(group_id_));
+    out.push_back(subscription_metadata_tombstone(group_id_));
+    out.push_back(group_epoch_tombstone(group_id_));
+    return out;
+}
+
+void consumer_group::replay(const consumer_group_record& r, std::int64_t now_ms, std::int32_t session_timeout_ms) {
+    auto member_or_new = [&](const std::string& id) {
+        if (const auto* m = find_member(id)) return *m;
+        consumer_member m;
+        m.member_id = id;
+        m.session_deadline_ms = now_ms + session_timeout_ms;
+        return m;
+    };
+    switch (r.type) {
+        case consumer_group_metadata_type:
+            if (!r.tombstone) group_epoch_ = r.epoch;
+            return;
+        case consumer_group_partition_metadata_type:
+            if (r.tombstone) {
+                subscription_metadata_.clear();
+            } else {
+                subscription_metadata_ = r.topics;
+            }
+            return;
+        case consumer_group_member_metadata_type: {
+            if (r.tombstone) {
+                auto it = members_.find(r.member_id);
+                if (it == members_.end()) return;
+                drop_partition_epochs(it->second);
+                if (it->second.instance_id) {
+                    auto s = static_members_.find(*it->second.instance_id);
+                    if (s != static_members_.end() && s->second == r.member_id) static_members_.erase(s);
+                }
+                members_.erase(it);
+                return;
+            }
+            consumer_member m = member_or_new(r.member_id);
+            const auto& md = r.metadata;
+            m.instance_id = md.instance_id;
+            m.rack_id = md.rack_id;
+            m.client_id = md.client_id;
+            m.client_host = md.client_host;
+            m.subscribed_topic_names = md.subscribed_topic_names;
+            std::sort(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end());
+            m.subscribed_topic_names.erase(
+                std::unique(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end()),
+                m.subscribed_topic_names.end());
+            m.subscribed_topic_regex = md.subscribed_topic_regex;
+            m.rebalance_timeout_ms = md.rebalance_timeout_ms;
+            m.server_assignor = md.server_assignor;
+            set_member(std::move(m));
+            return;
+        }
+        case consumer_group_target_assignment_metadata_type:
+            if (!r.tombstone) assignment_epoch_ = r.epoch;
+            return;
+        case consumer_group_target_assignment_member_type:
+            if (r.tombstone) {
+                target_.erase(r.member_id);
+            } else {
+                target_.insert_or_assign(r.member_id, r.partitions);
+            }
+            return;
+        case consumer_group_current_member_assignment_type: {
+            if (r.tombstone) {
+                // The member's metadata tombstone follows and removes it; until then it owns nothing.
+                auto it = members_.find(r.member_id);
+                if (it == members_.end()) return;
+                consumer_member m = it->second;
+                m.assigned.clear();
+                m.pending_revocation.clear();
+                set_member(std::move(m));
+                return;
+            }
+            consumer_member m = member_or_new(r.member_id);
+            m.member_epoch = r.assignment.member_epoch;
+            m.previous_member_epoch = r.assignment.previous_member_epoch;
+            m.state = r.assignment.state;
+            m.assigned = r.assignment.assigned;
+            m.pending_revocation = r.assignment.pending_revocation;
+            set_member(std::move(m));
+            return;
+        }
+        default: return;
+    }
+}
+
+void consumer_group::restart_timers(std::int64_t now_ms, std::int32_t session_timeout_ms) {
+    for (auto& [_, m] : members_) {
+        m.session_deadline_ms = now_ms + session_timeout_ms;
+        if (m.state == member_state::unrevoked_partitions) {
+            m.rebalance_deadline_ms = now_ms + std::max(0, m.rebalance_timeout_ms);
+        } else {
+            m.rebalance_deadline_ms.reset();
+        }
+    }
 }
 
 protocol::consumer_group_describe_response::described_group consumer_group::describe(

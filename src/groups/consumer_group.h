@@ -15,7 +15,9 @@
 //                     (consumer_assignment_builder.h).
 //
 // Owned by one event loop: the coordinator shard of the group's __consumer_offsets partition; not
-// thread-safe. State is in memory (docs/compatibility.md): members rejoin after a broker restart.
+// thread-safe. Its state is written to __consumer_offsets as Kafka's records and replayed at load
+// (persisted / records_since / replay), so members keep their ids, epochs and assignments across a
+// broker restart.
 // Time is passed in as monotonic milliseconds, so tests drive it.
 #pragma once
 
@@ -29,6 +31,7 @@
 #include <vector>
 
 #include "groups/assignor.h"
+#include "groups/consumer_group_records.h"
 #include "groups/consumer_member.h"
 #include "model/error_code.h"
 #include "model/fundamental.h"
@@ -47,12 +50,6 @@ struct consumer_group_config {
     std::vector<const partition_assignor*> assignors{find_assignor("uniform"), find_assignor("range")};
 
     const partition_assignor* find(std::string_view name) const;
-};
-
-struct topic_info {
-    model::uuid id;
-    std::int32_t partitions = 0;
-    bool operator==(const topic_info&) const = default;
 };
 
 // What a group needs to know about the cluster's topics: the coordinator's current metadata.
@@ -132,14 +129,37 @@ public:
     // current epoch (STALE_MEMBER_EPOCH).
     model::error_code validate_offset_commit(std::string_view member_id, std::int32_t member_epoch,
                                              std::int16_t api_version) const;
-    // OffsetFetch (v9+ carries member id and epoch): no member id and a negative epoch is anyone; a
-    // known member must be at its current epoch (STALE_MEMBER_EPOCH); an unknown member may read
-    // (Kafka: UNKNOWN_MEMBER_ID; see docs/compatibility.md).
+    // OffsetFetch (v9+ carries member id and epoch): no member id and a negative epoch is anyone;
+    // otherwise the member must exist (UNKNOWN_MEMBER_ID) and be at its current epoch
+    // (STALE_MEMBER_EPOCH), as Kafka's ConsumerGroup.validateOffsetFetch.
     model::error_code validate_offset_fetch(std::optional<std::string_view> member_id,
                                             std::int32_t member_epoch) const;
 
     protocol::consumer_group_describe_response::described_group describe(
         const topic_view& topics, const consumer_group_config& config) const;
+
+    // Persistence in __consumer_offsets (consumer_group_records.h), as Kafka's group coordinator
+    // writes and replays it. The caller takes persisted() before a change (heartbeat, expire) and
+    // writes records_since(before) after it: one record per key whose content changed, tombstones for
+    // members that left.
+    struct persisted_state {
+        std::int32_t group_epoch = 0;
+        std::int32_t assignment_epoch = 0;
+        std::map<std::string, topic_info> subscription_metadata;
+        std::map<std::string, std::pair<member_metadata, member_assignment>, std::less<>> members;
+        std::map<std::string, topic_partitions, std::less<>> target;
+    };
+    persisted_state persisted() const;
+    std::vector<coordinator_record> records_since(const persisted_state& before) const;
+    // Every record of the group as a tombstone, the group epoch's last (DeleteGroups).
+    std::vector<coordinator_record> tombstones() const;
+    // Applies one record read back from the log (load). A member (re)appears with a session that
+    // ends session_timeout_ms after now_ms. The group epoch tombstone is the caller's: it removes the
+    // group.
+    void replay(const consumer_group_record& r, std::int64_t now_ms, std::int32_t session_timeout_ms);
+    // After a load: every member's session restarts, and so does the rebalance timeout of a member
+    // that still has partitions to revoke (Kafka does the same when it loads a group).
+    void restart_timers(std::int64_t now_ms, std::int32_t session_timeout_ms);
 
 private:
     struct lookup_result;

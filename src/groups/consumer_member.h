@@ -18,6 +18,13 @@
 
 namespace tributary::groups {
 
+// A topic as a consumer group sees it: its id and partition count.
+struct topic_info {
+    model::uuid id;
+    std::int32_t partitions = 0;
+    bool operator==(const topic_info&) const = default;
+};
+
 // Sentinel member epochs of the ConsumerGroupHeartbeat request.
 inline constexpr std::int32_t join_group_member_epoch = 0;
 inline constexpr std::int32_t leave_group_member_epoch = -1;

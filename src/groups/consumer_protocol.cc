@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "groups/consumer_group_records.h"
 #include "groups/group_manager.h"
 
 namespace tributary::groups {
@@ -30,6 +31,22 @@ consumer_group& consumer_of(group& g) {
 
 protocol::consumer_group_heartbeat_response error(ec code, std::string message) {
     return heartbeat_error_response(heartbeat_error{code, std::move(message)});
+}
+
+std::vector<group_record> to_group_records(std::vector<coordinator_record> in) {
+    std::vector<group_record> out;
+    out.reserve(in.size());
+    for (auto& r : in) out.push_back(group_record{std::move(r.key), std::move(r.value)});
+    return out;
+}
+
+// Makes `g` a consumer group (a new entry, or the conversion of a classic group).
+consumer_group& make_consumer(group& g) {
+    if (g.type() != group_type::consumer || !g.consumer) {
+        g.set_type(group_type::consumer);
+        g.consumer = std::make_shared<consumer_group_entry>(g.id());
+    }
+    return consumer_of(g);
 }
 
 }  // namespace
@@ -74,18 +91,64 @@ consumer_protocol::consumer_protocol(group_manager& manager, const cluster::meta
         if (member_id) id = *member_id;
         return consumer_of(g).validate_offset_fetch(id, member_epoch);
     };
+    manager_.replay_consumer_record = [this](group_manager&, std::int32_t partition, const record_key& key,
+                                             std::optional<bytes::bytes_view> value) {
+        replay(partition, key, value);
+    };
+    manager_.add_loaded_hook([this](std::int32_t partition) { loaded(partition); });
+}
+
+void consumer_protocol::replay(std::int32_t partition, const record_key& key, std::optional<bytes::bytes_view> value) {
+    std::string err;
+    auto r = decode_consumer_group_record(key.type, key.body, value, err);
+    if (!r) {
+        spdlog::warn("{}-{}: skipping consumer group record of group {}: {}", "__consumer_offsets", partition,
+                     key.group, err);
+        return;
+    }
+    group* g = manager_.find_group(r->group_id);
+    if (r->type == consumer_group_metadata_type && r->tombstone) {
+        // The group was deleted (its other tombstones came first); offsets written later stay.
+        if (g && g->type() == group_type::consumer) {
+            if (g->offsets.empty()) {
+                manager_.remove_group(r->group_id);
+            } else {
+                g->consumer.reset();
+                g->set_type(group_type::classic);
+                g->classic = classic_group{};
+            }
+        }
+        return;
+    }
+    if (r->tombstone && (!g || g->type() != group_type::consumer)) return;
+    if (!g) g = &manager_.create_group(r->group_id, group_type::consumer, partition);
+    // A classic group's record read earlier (offsets, or the group before an upgrade): it is a
+    // consumer group from here on.
+    auto& cg = make_consumer(*g);
+    cg.replay(*r, monotonic_ms(), config_.session_timeout_ms);
+}
+
+void consumer_protocol::loaded(std::int32_t partition) {
+    const auto now = monotonic_ms();
+    for (const auto& [id, g] : manager_.groups()) {
+        if (g->partition() != partition || g->type() != group_type::consumer || !g->consumer) continue;
+        auto& cg = consumer_of(*g);
+        cg.restart_timers(now, config_.session_timeout_ms);
+        if (!cg.members().empty())
+            spdlog::info("group {}: loaded at epoch {} with {} member(s)", id, cg.group_epoch(), cg.members().size());
+    }
 }
 
 table_topic_view consumer_protocol::topics() const {
     return table_topic_view(metadata_.topics(manager_.shard()));
 }
 
-protocol::consumer_group_heartbeat_response consumer_protocol::heartbeat(
+awaitable<protocol::consumer_group_heartbeat_response> consumer_protocol::heartbeat(
     const protocol::consumer_group_heartbeat_request& req, std::int16_t api_version, std::int32_t partition,
     std::string client_id, std::string client_host) {
-    if (auto err = validate_heartbeat(req, api_version, config_)) return heartbeat_error_response(*err);
+    if (auto err = validate_heartbeat(req, api_version, config_)) co_return heartbeat_error_response(*err);
     if (auto status = manager_.partition_status(partition); status != ec::none) {
-        return error(status, {});
+        co_return error(status, {});
     }
     const bool joining = req.member_epoch == join_group_member_epoch;
     const bool leaving =
@@ -94,14 +157,13 @@ protocol::consumer_group_heartbeat_response consumer_protocol::heartbeat(
     group* g = manager_.find_group(req.group_id);
     if (g && g->type() == group_type::classic) {
         if (!g->classic.members.empty()) {
-            return error(ec::group_id_not_found,
+            co_return error(ec::group_id_not_found,
                          fmt::format("Group {} is not a consumer group.", req.group_id));
         }
         if (joining) {
             // An empty classic group becomes a consumer group (its committed offsets stay).
             spdlog::info("group {}: converting the empty classic group to a consumer group", req.group_id);
-            g->set_type(group_type::consumer);
-            g->consumer = std::make_shared<consumer_group_entry>(req.group_id);
+            make_consumer(*g);
         } else {
             // Only committed offsets are known (after a broker restart they are replayed, the
             // membership is not): as if there were no group, so the member is told to rejoin.
@@ -109,18 +171,19 @@ protocol::consumer_group_heartbeat_response consumer_protocol::heartbeat(
         }
     }
     if (!g) {
-        if (leaving) return error(ec::group_id_not_found, fmt::format("Group {} not found.", req.group_id));
+        if (leaving) co_return error(ec::group_id_not_found, fmt::format("Group {} not found.", req.group_id));
         if (!joining) {
             // Kafka would know the member from __consumer_offsets; ours was in memory only (a broker
             // restart): the member must rejoin.
-            return error(ec::unknown_member_id,
+            co_return error(ec::unknown_member_id,
                          fmt::format("Member {} is not a member of group {}.", req.member_id, req.group_id));
         }
         g = &manager_.create_group(req.group_id, group_type::consumer, partition);
-        g->consumer = std::make_shared<consumer_group_entry>(req.group_id);
+        make_consumer(*g);
     }
 
     auto& cg = consumer_of(*g);
+    const auto before = cg.persisted();
     heartbeat_context ctx;
     ctx.api_version = api_version;
     ctx.client_id = std::move(client_id);
@@ -134,9 +197,21 @@ protocol::consumer_group_heartbeat_response consumer_protocol::heartbeat(
                      cg.members().size(), to_string(cg.state()));
     }
     // A first join that failed leaves nothing behind.
-    if (cg.members().empty() && cg.group_epoch() == 0 && g->offsets.empty())
+    if (cg.members().empty() && cg.group_epoch() == 0 && g->offsets.empty()) {
         manager_.remove_group(req.group_id);
-    return resp;
+        co_return resp;
+    }
+    auto records = to_group_records(cg.records_since(before));
+    if (records.empty()) co_return resp;
+    // Answered once the change is durable, as Kafka answers after its records are committed.
+    auto persisting = manager_.persist(partition, std::move(records));
+    auto written = co_await std::move(persisting);
+    if (written.error != ec::none) {
+        spdlog::warn("group {}: heartbeat state not written ({})", req.group_id, model::error_name(written.error));
+        co_return error(written.error == ec::not_coordinator ? ec::not_coordinator : ec::coordinator_not_available,
+                        {});
+    }
+    co_return resp;
 }
 
 protocol::consumer_group_describe_response::described_group consumer_protocol::describe(
@@ -169,10 +244,21 @@ void consumer_protocol::expire(std::int64_t now_ms) {
         auto& cg = consumer_of(*g);
         auto next = cg.next_deadline();
         if (!next || *next > now_ms) continue;
+        // Members of a partition still loading get their sessions when the load completes.
+        if (manager_.partition_status(g->partition()) != ec::none) continue;
+        const auto before = cg.persisted();
         for (const auto& member : cg.expire(now_ms, view)) {
             spdlog::info("group {}: member {} fenced (session or rebalance timeout); epoch {}", id, member,
                          cg.group_epoch());
         }
+        auto records = to_group_records(cg.records_since(before));
+        if (records.empty()) continue;
+        auto persisting = manager_.persist(g->partition(), std::move(records));
+        manager_.spawn([](awaitable<persist_result> p, std::string group_id) -> awaitable<void> {
+            auto written = co_await std::move(p);
+            if (written.error != ec::none)
+                spdlog::warn("group {}: fenced members not written ({})", group_id, model::error_name(written.error));
+        }(std::move(persisting), id));
     }
 }
 

@@ -7,8 +7,12 @@
 // group (no members; its committed offsets stay) as Kafka does. A classic group with members is not
 // converted (Kafka's online migration is not implemented): GROUP_ID_NOT_FOUND, "not a consumer group".
 //
-// Membership is in memory (docs/compatibility.md): after a broker restart a member's heartbeat gets
-// UNKNOWN_MEMBER_ID and the client rejoins with epoch 0; committed offsets are durable either way.
+// Durability: every change of a group (a heartbeat, a member fenced by a timeout) is written to the
+// group's __consumer_offsets partition as Kafka's ConsumerGroup* records (consumer_group_records.h)
+// before the heartbeat is answered; the load of the partition replays them, so after a broker restart
+// members keep their ids, epochs and assignments and go on heartbeating (their sessions restart at
+// load, as in Kafka). A write that fails is answered with its error; the in-memory state keeps the
+// change (Kafka reverts it), see docs/compatibility.md.
 //
 // Ownership: runs on its group_manager's shard only.
 #pragma once
@@ -18,6 +22,8 @@
 
 #include "cluster/metadata_cache.h"
 #include "groups/consumer_group.h"
+#include "groups/group_records.h"
+#include "net/asio.h"
 #include "protocol/messages/consumer_group_describe_response.h"
 #include "protocol/messages/consumer_group_heartbeat_request.h"
 #include "protocol/messages/consumer_group_heartbeat_response.h"
@@ -47,7 +53,7 @@ public:
                       consumer_group_config config);
 
     // REQUIRES: `partition` is the group's __consumer_offsets partition, owned by this shard.
-    protocol::consumer_group_heartbeat_response heartbeat(
+    awaitable<protocol::consumer_group_heartbeat_response> heartbeat(
         const protocol::consumer_group_heartbeat_request& req, std::int16_t api_version,
         std::int32_t partition, std::string client_id, std::string client_host);
 
@@ -59,6 +65,8 @@ public:
 private:
     table_topic_view topics() const;
     void expire(std::int64_t now_ms);
+    void replay(std::int32_t partition, const record_key& key, std::optional<bytes::bytes_view> value);
+    void loaded(std::int32_t partition);
 
     group_manager& manager_;
     const cluster::metadata_cache& metadata_;

@@ -183,6 +183,7 @@ awaitable<void> group_manager::load(std::int32_t partition, std::shared_ptr<clus
                 for (auto& [mid, m] : g->classic.members)
                     m.session_deadline = now + std::chrono::milliseconds(m.session_timeout_ms);
             }
+            for (auto& hook : loaded_hooks_) hook(partition);
             auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started).count();
             spdlog::info("{}-{}: loaded {} record(s) in {} ms", cluster::consumer_offsets_topic, partition, records,
                          ms);

@@ -30,6 +30,8 @@
 //                                  rebalance timeouts.
 //   - add_stop_hook(fn)            fn() runs at shutdown, before the partitions close: complete every
 //                                  waiting request so its coroutine ends.
+//   - add_loaded_hook(fn)          fn(partition) runs when a partition's load completes (timers of the
+//                                  loaded groups restart).
 //
 // Ownership: everything here belongs to this shard's event loop.
 #pragma once
@@ -168,6 +170,8 @@ public:
     consumer_record_replayer replay_consumer_record;
     void add_timer_hook(std::function<void(clock::time_point)> fn) { timer_hooks_.push_back(std::move(fn)); }
     void add_stop_hook(std::function<void()> fn) { stop_hooks_.push_back(std::move(fn)); }
+    // fn(partition) runs once the partition's records are replayed, before any request uses them.
+    void add_loaded_hook(std::function<void(std::int32_t)> fn) { loaded_hooks_.push_back(std::move(fn)); }
 
     // Removes offsets past their retention (offsets.retention.minutes) of groups without members, and
     // then such groups that have no offsets left, as Kafka's cleanupGroupMetadata does.
@@ -197,6 +201,7 @@ private:
     std::map<std::int32_t, partition_entry> partitions_;
     std::vector<std::function<void(clock::time_point)>> timer_hooks_;
     std::vector<std::function<void()>> stop_hooks_;
+    std::vector<std::function<void(std::int32_t)>> loaded_hooks_;
     std::unique_ptr<classic_protocol> classic_;
     std::unique_ptr<consumer_protocol> consumer_;
     std::size_t loads_in_flight_ = 0;

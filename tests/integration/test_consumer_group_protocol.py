@@ -184,6 +184,12 @@ def check_describe(target: Target, members: list, group: str, classpath: str, mi
 
     d = eventually(consistent, timeout=90, what="ConsumerGroupDescribe to show a stable group of 3")
     print(f"describe: {d['state']} {d['type']} assignor={d['assignor']} epoch={d['groupEpoch']}")
+    return d
+
+
+def membership(d: dict) -> dict:
+    """Member id -> (member epoch, assigned partitions) of a ConsumerGroupDescribe."""
+    return {m["memberId"]: (m["memberEpoch"], m["assigned"]) for m in d["members"]}
 
 
 def _fail(target: Target, members: list[Member], message: str):
@@ -250,17 +256,30 @@ def test_java_consumer_protocol_group_survives_a_kill_and_a_join(group_cluster, 
 
         phases = 3
         if target.kind == "tributary":
-            # Membership is in memory (docs/compatibility.md): after a restart on the same port and
-            # data directory the members' heartbeats get UNKNOWN_MEMBER_ID, they rejoin with epoch 0
-            # and resume from the committed offsets.
+            # Membership is in __consumer_offsets (ConsumerGroup* records), as in Kafka: after a restart
+            # on the same port and data directory the members go on heartbeating with their member ids
+            # and epochs; nobody is fenced, nothing moves, no rebalance.
+            before = check_describe(target, final, group, kafka_classpath)
+            lost_before = sum(1 for m in final for line in m.lines() if line.startswith("# lost"))
             t_restart = time.monotonic()
             target.broker.stop()
             target.broker.start()
             for p, offs in produce(target.bootstrap, topic, 3 * per_phase, per_phase).items():
                 produced.setdefault(p, []).extend(offs)
             phases = 4
-            check_describe(target, final, group, kafka_classpath, min_epoch=1)
-            print(f"after a broker restart the members rejoined in {time.monotonic() - t_restart:.1f}s")
+            after = check_describe(target, final, group, kafka_classpath)
+            assert membership(after) == membership(before), (before, after)
+            assert (after["groupEpoch"], after["assignmentEpoch"]) == (before["groupEpoch"], before["assignmentEpoch"])
+            # Heartbeats were accepted after the restart (a member is described Stable only while its
+            # session lasts): give the sessions time to expire if they were not, then look again.
+            time.sleep(session_s + 2)
+            again = check_describe(target, final, group, kafka_classpath)
+            assert membership(again) == membership(before), (before, again)
+            lost = sum(1 for m in final for line in m.lines() if line.startswith("# lost"))
+            assert lost == lost_before, "a member was fenced and rejoined after the restart"
+            print(f"after a broker restart the {len(before['members'])} members kept their ids, epochs "
+                  f"(group epoch {before['groupEpoch']}) and assignments; checked "
+                  f"{time.monotonic() - t_restart:.1f}s after the restart")
 
         total = phases * per_phase
         want_values = {str(i) for i in range(total)}
@@ -302,3 +321,73 @@ def test_java_consumer_protocol_group_survives_a_kill_and_a_join(group_cluster, 
     for m in members:
         if m is not members[1] and m.proc.returncode not in (0, None):
             _fail(target, members, f"{m.name} exited with {m.proc.returncode}")
+
+
+def dump_group_records(target: Target, partition: int, classpath: str) -> list[dict]:
+    """Every record of a __consumer_offsets partition as Kafka's GroupCoordinatorRecordSerde decodes it."""
+    out = subprocess.run(["java", "-Xmx256m", "-cp", classpath, str(JAVA_DIR / "DumpGroupRecords.java"),
+                          target.bootstrap, str(partition)], capture_output=True, text=True, timeout=180)
+    errors = [line for line in out.stdout.splitlines() if line.startswith("ERROR")]
+    assert out.returncode == 0 and not errors, f"Kafka could not decode records: {errors[:5]}\n{out.stderr[-3000:]}"
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def test_membership_records_are_kafkas_and_survive_a_restart(group_cluster, kafka_classpath, tmp_path):
+    """The KIP-848 records (ConsumerGroupMetadata, PartitionMetadata, MemberMetadata, TargetAssignment*,
+    CurrentMemberAssignment) are written as Kafka writes them: Kafka's own serde decodes each; a member's
+    leave writes its tombstones and bumps the epoch; DeleteGroups writes the group's tombstones, and a
+    restarted broker no longer knows the group."""
+    from confluent_kafka.admin import AdminClient
+    from group_helpers import offsets_partition
+
+    target, _ = group_cluster
+    if target.kind != "tributary":
+        pytest.skip("reads Tributary's __consumer_offsets layout (50 partitions by default)")
+    topic = create_topic(target.bootstrap, unique_topic("kip848-records"), 2)
+    group = unique_topic("kip848-records-group")
+    member = Member("r1", target, group, topic, kafka_classpath, tmp_path)
+    try:
+        eventually(lambda: member.assignment() == {0, 1}, timeout=90, what="the member to get both partitions")
+        d = describe(target, group, kafka_classpath)
+        assert [m["memberEpoch"] for m in d["members"]] == [d["assignmentEpoch"]], d
+        member_id = d["members"][0]["memberId"]
+    finally:
+        member.stop()
+
+    partition = offsets_partition(group, 50)
+    records = [r for r in dump_group_records(target, partition, kafka_classpath)
+               if r["key"]["data"].get("groupId") == group]
+    latest = {}
+    for r in records:
+        latest[(r["key"]["type"], r["key"]["data"].get("memberId"))] = r["value"]
+    # The member's records, written while it was in the group, then its tombstones when it left.
+    by_type = {}
+    for r in records:
+        if r["value"] is not None:
+            by_type.setdefault(r["key"]["type"], r["value"])
+    assert by_type[5]["clientId"] == "r1.out" and by_type[5]["subscribedTopicNames"] == [topic], by_type
+    assert by_type[4]["topics"][0]["topicName"] == topic and by_type[4]["topics"][0]["numPartitions"] == 2
+    assert by_type[7]["topicPartitions"][0]["partitions"] == [0, 1], by_type
+    assert by_type[6]["assignmentEpoch"] >= 1 and by_type[3]["epoch"] >= 1, by_type
+    assert any(r["key"]["type"] == 8 and r["value"] and r["value"]["memberEpoch"] == d["assignmentEpoch"]
+               and r["value"]["assignedPartitions"][0]["partitions"] == [0, 1] for r in records), records
+    for t in (5, 7, 8):
+        assert latest[(t, member_id)] is None, f"no tombstone of type {t} after the leave: {records}"
+    assert latest[(3, None)]["epoch"] == d["groupEpoch"] + 1, (d, records)
+
+    admin = AdminClient({"bootstrap.servers": target.bootstrap})
+    admin.delete_consumer_groups([group], request_timeout=30)[group].result(60)
+    records = [r for r in dump_group_records(target, partition, kafka_classpath)
+               if r["key"]["data"].get("groupId") == group]
+    latest = {(r["key"]["type"], r["key"]["data"].get("memberId")): r["value"] for r in records}
+    for t in (3, 4, 6):
+        assert (t, None) in latest and latest[(t, None)] is None, f"no tombstone of type {t}: {records[-6:]}"
+
+    target.broker.stop()
+    target.broker.start()
+
+    def gone():
+        listed = admin_after.list_consumer_groups(request_timeout=30).result(60)
+        return group not in {g.group_id for g in listed.valid}
+    admin_after = AdminClient({"bootstrap.servers": target.bootstrap})
+    eventually(gone, timeout=60, what="the deleted group to stay deleted after a restart")

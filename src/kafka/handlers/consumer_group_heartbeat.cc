@@ -19,7 +19,8 @@ awaitable<protocol::consumer_group_heartbeat_response> consumer_group_heartbeat_
     std::string client_host = ctx.client_host;
     auto beat = [req = std::move(req), version, client_id, client_host](
                     groups::group_manager& m, std::int32_t partition) -> awaitable<response> {
-        co_return m.consumer().heartbeat(req, version, partition, client_id, client_host);
+        auto beating = m.consumer().heartbeat(req, version, partition, client_id, client_host);
+        co_return co_await std::move(beating);
     };
     auto beating = ctx.broker->groups->on_coordinator(route, std::move(beat));
     co_return co_await std::move(beating);

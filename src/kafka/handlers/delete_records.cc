@@ -48,10 +48,14 @@ awaitable<protocol::delete_records_response> delete_records_handler::handle(requ
     auto topics = topics_on(ctx);
     std::vector<deletion> work;
     std::vector<bool> known;
+    std::vector<bool> internal;
     for (const auto& t : req.topics) {
         const auto* meta = topics->find(t.name);
         for (const auto& p : t.partitions) {
             bool ok = meta != nullptr && p.partition_index >= 0 && p.partition_index < meta->partition_count();
+            // Kafka never deletes records of an internal topic (ReplicaManager): INVALID_TOPIC_EXCEPTION.
+            internal.push_back(ok && meta->internal);
+            ok = ok && !meta->internal;
             known.push_back(ok);
             if (ok) work.push_back(deletion{model::topic_partition{t.name, p.partition_index}, p.offset});
         }
@@ -65,6 +69,12 @@ awaitable<protocol::delete_records_response> delete_records_handler::handle(requ
         for (const auto& p : t.partitions) {
             auto& out = out_topic.partitions.emplace_back();
             out.partition_index = p.partition_index;
+            if (internal[i]) {
+                ++i;
+                out.error_code = model::to_int(error_code::invalid_topic_exception);
+                out.low_watermark = -1;
+                continue;
+            }
             if (!known[i++]) {
                 out.error_code = model::to_int(error_code::unknown_topic_or_partition);
                 out.low_watermark = -1;

@@ -15,6 +15,10 @@ namespace {
 
 using model::error_code;
 
+// The client id of Kafka's own admin tooling (AdminUtils.ADMIN_CLIENT_ID), the one id that may
+// append to internal topics.
+constexpr std::string_view kafka_admin_client_id = "__admin_client";
+
 struct partition_result {
     error_code error = error_code::none;
     std::optional<std::string> message;
@@ -128,6 +132,9 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
     std::vector<partition_result> results;
     std::vector<append_item> appends;
     const bool valid_acks = req.acks == 0 || req.acks == 1 || req.acks == -1;
+    // Kafka appends to an internal topic (__consumer_offsets...) only for its own admin client id;
+    // any other client gets INVALID_TOPIC_EXCEPTION (ReplicaManager's internalTopicsAllowed).
+    const bool internal_allowed = ctx.client_id == kafka_admin_client_id;
 
     auto topics = topics_on(ctx);
     for (const auto& topic : req.topic_data) {
@@ -145,6 +152,11 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
             }
             if (part.index < 0 || part.index >= t->partition_count()) {
                 results[slot] = failed(error_code::unknown_topic_or_partition);
+                continue;
+            }
+            if (t->internal && !internal_allowed) {
+                results[slot] = failed(error_code::invalid_topic_exception,
+                                       "Cannot append to internal topic " + t->name);
                 continue;
             }
             results[slot] = validate(part.records, version, t->log_config);

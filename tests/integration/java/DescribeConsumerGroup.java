@@ -24,8 +24,8 @@ public class DescribeConsumerGroup {
             List<String> members = new ArrayList<>();
             for (MemberDescription m : d.members()) {
                 String target = m.targetAssignment().map(a -> partitions(a.topicPartitions())).orElse("null");
-                members.add(String.format("{\"clientId\":\"%s\",\"host\":\"%s\",\"memberEpoch\":%d,\"assigned\":%s,\"target\":%s}",
-                    m.clientId(), m.host(), m.memberEpoch().orElse(-1), partitions(m.assignment().topicPartitions()),
+                members.add(String.format("{\"memberId\":\"%s\",\"clientId\":\"%s\",\"host\":\"%s\",\"memberEpoch\":%d,\"assigned\":%s,\"target\":%s}",
+                    m.consumerId(), m.clientId(), m.host(), m.memberEpoch().orElse(-1), partitions(m.assignment().topicPartitions()),
                     target));
             }
             System.out.printf("{\"type\":\"%s\",\"state\":\"%s\",\"assignor\":\"%s\",\"groupEpoch\":%d,"

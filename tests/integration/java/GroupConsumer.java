@@ -46,6 +46,16 @@ public class GroupConsumer {
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    // The member was fenced (its session or its epoch was no longer known): it rejoins.
+                    try {
+                        out.write("# lost " + System.currentTimeMillis() + " " + partitions.size() + "\n");
+                        out.flush();
+                    } catch (IOException ignored) {
+                    }
+                }
             });
             Set<TopicPartition> last = Set.of();
             boolean first = true;

@@ -389,8 +389,7 @@ TEST_F(ConsumerGroup, OffsetCommitsAreValidatedAgainstTheMemberEpoch) {
     EXPECT_EQ(group.validate_offset_fetch(std::nullopt, -1), ec::none);
     EXPECT_EQ(group.validate_offset_fetch("m1", 1), ec::none);
     EXPECT_EQ(group.validate_offset_fetch("m1", 2), ec::stale_member_epoch);
-    // Membership is in memory: a member not rejoined since a restart may still read its offsets.
-    EXPECT_EQ(group.validate_offset_fetch("not-rejoined-yet", 7), ec::none);
+    EXPECT_EQ(group.validate_offset_fetch("not-a-member", 7), ec::unknown_member_id);
 }
 
 TEST_F(ConsumerGroup, DescribeShowsEpochsStateAndAssignments) {
