@@ -148,6 +148,7 @@ public:
         std::map<std::string, topic_info> subscription_metadata;
         std::map<std::string, std::pair<member_metadata, member_assignment>, std::less<>> members;
         std::map<std::string, topic_partitions, std::less<>> target;
+        bool operator==(const persisted_state&) const = default;
     };
     persisted_state persisted() const;
     std::vector<coordinator_record> records_since(const persisted_state& before) const;

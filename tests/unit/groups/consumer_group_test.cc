@@ -1,8 +1,11 @@
 // The consumer group state machine (src/groups/consumer_group.h): joining, reconciliation through
 // revocation, timeouts, static members, errors with Kafka's codes, topic changes, regex
 // subscriptions, offset commit validation, and a randomized simulation of many clients checking
-// that no partition ever has two owners and that the group converges.
+// that no partition ever has two owners and that the group converges; the group's records in
+// __consumer_offsets (consumer_group_records.h): their bytes, and a group rebuilt from them (also at
+// random points of the simulation, as a broker restart does).
 #include "groups/consumer_group.h"
+#include "groups/consumer_group_records.h"
 
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -413,6 +416,226 @@ TEST_F(ConsumerGroup, DescribeShowsEpochsStateAndAssignments) {
 // A simulated consumer: what it believes it owns and its epoch, as the Java client keeps them. It
 // applies an assignment at once (revoking what is gone) and reports what it owns on every
 // heartbeat, or (randomly) only when that changed, as the Java client does.
+// The log of a group: records_since after every change, as the coordinator appends them.
+struct record_log {
+    std::vector<coordinator_record> records;
+    void add(std::vector<coordinator_record> more) {
+        for (auto& r : more) records.push_back(std::move(r));
+    }
+};
+
+// A group rebuilt from its records, as a broker loads it after a restart: every record through
+// Kafka's byte format, the group epoch tombstone dropping the group, timers restarted at `now`.
+consumer_group replay_log(const record_log& log, std::int64_t now, std::int32_t session_timeout_ms) {
+    consumer_group g{"g"};
+    for (const auto& r : log.records) {
+        std::optional<bytes::bytes_view> value;
+        if (r.value) value = bytes::bytes_view(*r.value);
+        std::string error;
+        auto rec = decode_consumer_group_record(bytes::bytes_view(r.key), value, error);
+        if (!rec) throw std::runtime_error("undecodable record: " + error);
+        if (rec->group_id != "g") throw std::runtime_error("record of another group: " + rec->group_id);
+        if (rec->type == consumer_group_metadata_type && rec->tombstone) {
+            g = consumer_group{"g"};
+            continue;
+        }
+        g.replay(*rec, now, session_timeout_ms);
+    }
+    g.restart_timers(now, session_timeout_ms);
+    return g;
+}
+
+class ConsumerGroupRecords : public ConsumerGroup {
+protected:
+    response send_logged(const request& r) {
+        auto before = group.persisted();
+        auto resp = send(r);
+        log.add(group.records_since(before));
+        return resp;
+    }
+    consumer_group restarted() { return replay_log(log, now, config.session_timeout_ms); }
+
+    record_log log;
+};
+
+bytes::byte_vector bytes_of(std::initializer_list<int> in) {
+    bytes::byte_vector out;
+    for (int b : in) out.push_back(static_cast<bytes::byte>(b));
+    return out;
+}
+
+TEST(ConsumerGroupRecordBytes, GroupEpochIsKafkasLayout) {
+    auto r = group_epoch_record("g", 7);
+    // Key: version 3 (ConsumerGroupMetadataKey), then the group id as a non-flexible string.
+    EXPECT_EQ(r.key, bytes_of({0, 3, 0, 1, 'g'}));
+    // Value: version 0, Epoch int32, no tagged fields.
+    ASSERT_TRUE(r.value);
+    EXPECT_EQ(*r.value, bytes_of({0, 0, 0, 0, 0, 7, 0}));
+    auto t = group_epoch_tombstone("g");
+    EXPECT_EQ(t.key, r.key);
+    EXPECT_FALSE(t.value);
+}
+
+TEST(ConsumerGroupRecordBytes, MemberMetadataOfAConsumerMemberHasNoClassicMetadata) {
+    member_metadata m;
+    m.client_id = "c";
+    m.client_host = "/h";
+    m.subscribed_topic_names = {"t"};
+    m.rebalance_timeout_ms = 5;
+    auto r = member_metadata_record("g", "m", m);
+    EXPECT_EQ(r.key, bytes_of({0, 5, 0, 1, 'g', 0, 1, 'm'}));
+    // v0, InstanceId null, RackId null, ClientId "c", ClientHost "/h", [ "t" ], regex null, 5,
+    // ServerAssignor null, and no tagged field (ClassicMemberMetadata is null: left out).
+    EXPECT_EQ(*r.value, bytes_of({0, 0, 0, 0, 2, 'c', 3, '/', 'h', 2, 2, 't', 0, 0, 0, 0, 5, 0, 0}));
+    std::string error;
+    auto back = decode_consumer_group_record(bytes::bytes_view(r.key), bytes::bytes_view(*r.value), error);
+    ASSERT_TRUE(back) << error;
+    EXPECT_EQ(back->type, consumer_group_member_metadata_type);
+    EXPECT_EQ(back->group_id, "g");
+    EXPECT_EQ(back->member_id, "m");
+    EXPECT_EQ(back->metadata, m);
+}
+
+TEST(ConsumerGroupRecordBytes, EveryTypeRoundTrips) {
+    const auto t1 = model::uuid::random();
+    const auto t2 = model::uuid::random();
+    member_assignment a;
+    a.member_epoch = 9;
+    a.previous_member_epoch = 8;
+    a.state = member_state::unrevoked_partitions;
+    a.assigned = {{t1, {0, 2}}};
+    a.pending_revocation = {{t2, {1}}};
+    member_metadata md;
+    md.instance_id = "i";
+    md.rack_id = "r";
+    md.client_id = "c";
+    md.client_host = "/h";
+    md.subscribed_topic_names = {"a", "b"};
+    md.subscribed_topic_regex = "x.*";
+    md.rebalance_timeout_ms = 300000;
+    md.server_assignor = "range";
+    const std::map<std::string, topic_info> topics{{"a", {t1, 3}}, {"b", {t2, 2}}};
+    std::string error;
+    auto decode = [&](const coordinator_record& r) {
+        std::optional<bytes::bytes_view> v;
+        if (r.value) v = bytes::bytes_view(*r.value);
+        auto out = decode_consumer_group_record(bytes::bytes_view(r.key), v, error);
+        EXPECT_TRUE(out) << error;
+        return out.value_or(consumer_group_record{});
+    };
+    EXPECT_EQ(decode(group_epoch_record("g", 4)).epoch, 4);
+    EXPECT_EQ(decode(subscription_metadata_record("g", topics)).topics, topics);
+    EXPECT_EQ(decode(member_metadata_record("g", "m", md)).metadata, md);
+    EXPECT_EQ(decode(target_assignment_epoch_record("g", 6)).epoch, 6);
+    EXPECT_EQ(decode(target_member_record("g", "m", a.assigned)).partitions, a.assigned);
+    EXPECT_EQ(decode(current_assignment_record("g", "m", a)).assignment, a);
+    for (const auto& t : {group_epoch_tombstone("g"), subscription_metadata_tombstone("g"),
+                          member_metadata_tombstone("g", "m"), target_assignment_epoch_tombstone("g"),
+                          target_member_tombstone("g", "m"), current_assignment_tombstone("g", "m")}) {
+        auto d = decode(t);
+        EXPECT_TRUE(d.tombstone);
+        EXPECT_EQ(d.group_id, "g");
+    }
+    // Kafka's MemberState codes.
+    EXPECT_EQ(to_record_state(member_state::stable), 0);
+    EXPECT_EQ(to_record_state(member_state::unrevoked_partitions), 1);
+    EXPECT_EQ(to_record_state(member_state::unreleased_partitions), 2);
+}
+
+TEST(ConsumerGroupRecordBytes, BadRecordsAreRejected) {
+    std::string error;
+    auto r = group_epoch_record("g", 1);
+    auto longer = *r.value;
+    longer.push_back(bytes::byte{0});
+    EXPECT_FALSE(decode_consumer_group_record(bytes::bytes_view(r.key), bytes::bytes_view(longer), error));
+    EXPECT_NE(error, "");
+    auto other = bytes_of({0, 2, 0, 1, 'g'});  // GroupMetadataKey: not a consumer group record
+    EXPECT_FALSE(decode_consumer_group_record(bytes::bytes_view(other), std::nullopt, error));
+    auto state = current_assignment_record("g", "m", member_assignment{});
+    (*state.value)[2 + 8] = bytes::byte{5};  // State after MemberEpoch and PreviousMemberEpoch
+    EXPECT_FALSE(decode_consumer_group_record(bytes::bytes_view(state.key), bytes::bytes_view(*state.value), error));
+}
+
+TEST_F(ConsumerGroupRecords, ARestartedGroupHasTheSameMembersEpochsAndAssignments) {
+    auto t = topics.create("orders", 4);
+    send_logged(join("m1", {"orders"}));
+    // m2 joins: m1 must revoke half of its partitions first (unrevoked_partitions, a rebalance timeout).
+    send_logged(join("m2", {"orders"}));
+    auto r1 = send_logged(beat("m1", 1, topic_partitions{{t, {0, 1, 2, 3}}}));
+    ASSERT_EQ(group.find_member("m1")->state, member_state::unrevoked_partitions);
+    ASSERT_EQ(group.state(), consumer_state::reconciling);
+
+    now += 60000;  // the broker was down a minute: longer than the session timeout
+    auto loaded = restarted();
+    EXPECT_EQ(loaded.persisted(), group.persisted());
+    EXPECT_EQ(loaded.state(), consumer_state::reconciling);
+    EXPECT_EQ(loaded.group_epoch(), group.group_epoch());
+    EXPECT_EQ(loaded.assignment_epoch(), group.assignment_epoch());
+    for (std::int32_t p = 0; p < 4; ++p) EXPECT_EQ(loaded.partition_epoch(t, p), group.partition_epoch(t, p));
+    // Timers restarted at load: nobody expires before its session (45 s) or, for m1 that still has
+    // partitions to revoke, its rebalance timeout (30 s) has passed since.
+    EXPECT_TRUE(loaded.expire(now + 30000 - 1, topics).empty());
+    auto probe = loaded;
+    EXPECT_EQ(probe.expire(now + 30000, topics), std::vector<std::string>{"m1"});
+
+    // The members go on where they were: m1 revokes, m2 gets the freed partitions, no rejoin.
+    group = std::move(loaded);
+    const auto m1_epoch = group.find_member("m1")->member_epoch;
+    auto remaining = group.find_member("m1")->assigned;
+    auto after = send_logged(beat("m1", m1_epoch, remaining));
+    ASSERT_EQ(after.error_code, 0);
+    EXPECT_GT(after.member_epoch, m1_epoch);
+    auto m2 = send_logged(beat("m2", group.find_member("m2")->member_epoch, topic_partitions{}));
+    ASSERT_EQ(m2.error_code, 0);
+    send_logged(beat("m2", m2.member_epoch, assignment_of(m2)));
+    EXPECT_EQ(group.state(), consumer_state::stable);
+    (void)r1;
+}
+
+TEST_F(ConsumerGroupRecords, LeavesAndStaticMembersAreReplayed) {
+    topics.create("orders", 4);
+    auto j = join("a1", {"orders"});
+    j.instance_id = "instance-a";
+    send_logged(j);
+    send_logged(join("b1", {"orders"}));
+    send_logged(join("c1", {"orders"}));
+    send_logged(beat("c1", -1, std::nullopt));  // c1 leaves: its records become tombstones
+    auto leave = beat("a1", -2, std::nullopt);  // a1 leaves temporarily, keeping its assignment
+    leave.instance_id = "instance-a";
+    send_logged(leave);
+
+    auto loaded = restarted();
+    EXPECT_EQ(loaded.persisted(), group.persisted());
+    EXPECT_EQ(loaded.find_member("c1"), nullptr);
+    ASSERT_NE(loaded.find_member("a1"), nullptr);
+    EXPECT_EQ(loaded.find_member("a1")->member_epoch, -2);
+    // The instance id is known again: its new process takes over without a rebalance.
+    group = std::move(loaded);
+    auto back = join("a2", {"orders"});
+    back.instance_id = "instance-a";
+    auto br = send_logged(back);
+    EXPECT_EQ(br.error_code, 0);
+    EXPECT_EQ(group.find_member("a1"), nullptr);
+    EXPECT_EQ(restarted().persisted(), group.persisted());
+
+    // Deleting the group (every member gone first) leaves nothing to load.
+    for (const auto* id : {"a2", "b1"}) send_logged(beat(id, -1, std::nullopt));
+    log.add(group.tombstones());
+    auto empty = restarted();
+    EXPECT_TRUE(empty.members().empty());
+    EXPECT_EQ(empty.group_epoch(), 0);
+}
+
+TEST_F(ConsumerGroupRecords, NothingIsWrittenWhenNothingChanged) {
+    auto t = topics.create("orders", 2);
+    auto r = send_logged(join("m1", {"orders"}));
+    const auto written = log.records.size();
+    EXPECT_GE(written, 6u);  // member, topics, epoch, target member, target epoch, current assignment
+    send_logged(beat("m1", r.member_epoch, topic_partitions{{t, {0, 1}}}));
+    send_logged(beat("m1", r.member_epoch, std::nullopt));
+    EXPECT_EQ(log.records.size(), written);
+}
+
 struct sim_client {
     std::string id;
     std::int32_t epoch = 0;
@@ -437,6 +660,7 @@ RC_GTEST_PROP(ConsumerGroupSimulation, NoPartitionHasTwoOwnersAndTheGroupConverg
     }
     std::vector<sim_client> clients;
     int next_id = 0;
+    record_log log;
 
     auto heartbeat = [&](sim_client& c) {
         request r;
@@ -458,7 +682,9 @@ RC_GTEST_PROP(ConsumerGroupSimulation, NoPartitionHasTwoOwnersAndTheGroupConverg
         RC_ASSERT(!validate_heartbeat(r, 1, config).has_value());
         heartbeat_context ctx;
         ctx.now_ms = now;
+        auto before = group.persisted();
         auto resp = group.heartbeat(r, ctx, topics, config);
+        log.add(group.records_since(before));
         if (resp.error_code != 0) {
             // Fenced or unknown: lose everything and rejoin.
             RC_ASSERT(resp.error_code == static_cast<std::int16_t>(ec::fenced_member_epoch) ||
@@ -489,7 +715,9 @@ RC_GTEST_PROP(ConsumerGroupSimulation, NoPartitionHasTwoOwnersAndTheGroupConverg
         for (auto& c : clients) {
             if (c.alive && now - c.last_beat_ms >= 5000) heartbeat(c);
         }
+        auto before = group.persisted();
         group.expire(now, topics);
+        log.add(group.records_since(before));
         no_double_ownership();
     };
 
@@ -508,10 +736,18 @@ RC_GTEST_PROP(ConsumerGroupSimulation, NoPartitionHasTwoOwnersAndTheGroupConverg
         } else if (action == 2) {
             auto& c = clients[*rc::gen::inRange<std::size_t>(0, clients.size())];
             if (c.alive && c.epoch > 0) {
+                auto before = group.persisted();
                 group.heartbeat(beat(c.id, -1, std::nullopt), heartbeat_context{1, "", "", now}, topics,
                                 config);
+                log.add(group.records_since(before));
                 c.alive = false;
             }
+        } else if (action == 4) {
+            // The broker restarts: the group is rebuilt from its records and must be the same.
+            auto loaded = replay_log(log, now, config.session_timeout_ms);
+            RC_ASSERT(loaded.persisted() == group.persisted());
+            RC_ASSERT(loaded.state() == group.state());
+            group = std::move(loaded);
         } else if (action == 3) {
             topics.set_partitions(names[0], topics.find(names[0])->partitions + 1);
         } else {
