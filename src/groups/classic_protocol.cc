@@ -146,6 +146,29 @@ awaitable<join_result> classic_protocol::join(join_args args) {
         g = &manager_.create_group(args.group_id, group_type::classic, args.partition);
         g->classic.state_timestamp_ms = manager_.now_ms();
     }
+    if (g->type() == group_type::consumer && g->consumer && g->consumer->is_empty()) {
+        // An empty consumer group becomes a classic group, as in Kafka (maybeDeleteEmptyConsumerGroup):
+        // its consumer group records are deleted, its committed offsets stay. The conversion happens
+        // before the write so that nothing can join the consumer group in between.
+        if (!args.member_id.empty()) co_return join_error(error_code::unknown_member_id, args.member_id);
+        std::vector<group_record> records;
+        for (auto& r : g->consumer->tombstones()) records.push_back(group_record{std::move(r.key), std::nullopt});
+        spdlog::info("group {}: converting the empty consumer group to a classic group", args.group_id);
+        g->consumer.reset();
+        g->set_type(group_type::classic);
+        g->classic = classic_group{};
+        g->classic.state_timestamp_ms = manager_.now_ms();
+        auto persisting = manager_.persist(args.partition, std::move(records));
+        auto written = co_await std::move(persisting);
+        if (written.error != error_code::none) co_return join_error(written.error, args.member_id);
+        if (auto e = check_group_id(args.group_id, args.partition); e != error_code::none)
+            co_return join_error(e, args.member_id);
+        g = manager_.find_group(args.group_id);
+        if (g == nullptr) {
+            g = &manager_.create_group(args.group_id, group_type::classic, args.partition);
+            g->classic.state_timestamp_ms = manager_.now_ms();
+        }
+    }
     if (g->type() != group_type::classic) co_return join_error(error_code::inconsistent_group_protocol, args.member_id);
     auto& c = g->classic;
     if (c.state == classic_state::dead) co_return join_error(error_code::coordinator_not_available, args.member_id);

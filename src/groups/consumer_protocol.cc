@@ -21,6 +21,7 @@ public:
     std::string_view state_name() const override { return to_string(group.state()); }
     bool is_empty() const override { return group.members().empty(); }
     bool is_subscribed_to(std::string_view topic) const override { return group.is_subscribed_to(topic); }
+    std::vector<coordinator_record> tombstones() const override { return group.tombstones(); }
 
     consumer_group group;
 };
@@ -238,14 +239,42 @@ protocol::consumer_group_describe_response::described_group consumer_protocol::d
 }
 
 void consumer_protocol::expire(std::int64_t now_ms) {
-    auto view = topics();
+    if (expiring_) return;
+    bool due = false;
     for (const auto& [id, g] : manager_.groups()) {
         if (g->type() != group_type::consumer || !g->consumer) continue;
-        auto& cg = consumer_of(*g);
-        auto next = cg.next_deadline();
-        if (!next || *next > now_ms) continue;
+        auto next = consumer_of(*g).next_deadline();
+        if (next && *next <= now_ms) {
+            due = true;
+            break;
+        }
+    }
+    if (!due) return;
+    // Fencing changes the group, and its records must be appended right after the change (nothing in
+    // between may write the same keys): a task does both, one group after the other.
+    expiring_ = true;
+    manager_.spawn(expire_due());
+}
+
+awaitable<void> consumer_protocol::expire_due() {
+    struct done_guard {
+        bool& flag;
+        ~done_guard() { flag = false; }
+    } done{expiring_};
+    const auto now_ms = monotonic_ms();
+    std::vector<std::string> due;
+    for (const auto& [id, g] : manager_.groups()) {
+        if (g->type() != group_type::consumer || !g->consumer) continue;
+        auto next = consumer_of(*g).next_deadline();
+        if (next && *next <= now_ms) due.push_back(id);
+    }
+    for (const auto& id : due) {
+        group* g = manager_.find_group(id);
+        if (g == nullptr || g->type() != group_type::consumer || !g->consumer) continue;
         // Members of a partition still loading get their sessions when the load completes.
         if (manager_.partition_status(g->partition()) != ec::none) continue;
+        auto& cg = consumer_of(*g);
+        auto view = topics();
         const auto before = cg.persisted();
         for (const auto& member : cg.expire(now_ms, view)) {
             spdlog::info("group {}: member {} fenced (session or rebalance timeout); epoch {}", id, member,
@@ -254,11 +283,9 @@ void consumer_protocol::expire(std::int64_t now_ms) {
         auto records = to_group_records(cg.records_since(before));
         if (records.empty()) continue;
         auto persisting = manager_.persist(g->partition(), std::move(records));
-        manager_.spawn([](awaitable<persist_result> p, std::string group_id) -> awaitable<void> {
-            auto written = co_await std::move(p);
-            if (written.error != ec::none)
-                spdlog::warn("group {}: fenced members not written ({})", group_id, model::error_name(written.error));
-        }(std::move(persisting), id));
+        auto written = co_await std::move(persisting);
+        if (written.error != ec::none)
+            spdlog::warn("group {}: fenced members not written ({})", id, model::error_name(written.error));
     }
 }
 

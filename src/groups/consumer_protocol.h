@@ -6,6 +6,7 @@
 // Group types: a heartbeat that joins (epoch 0) creates a consumer group, or converts an empty classic
 // group (no members; its committed offsets stay) as Kafka does. A classic group with members is not
 // converted (Kafka's online migration is not implemented): GROUP_ID_NOT_FOUND, "not a consumer group".
+// The way back, an empty consumer group becoming classic on a JoinGroup, is classic_protocol's.
 //
 // Durability: every change of a group (a heartbeat, a member fenced by a timeout) is written to the
 // group's __consumer_offsets partition as Kafka's ConsumerGroup* records (consumer_group_records.h)
@@ -65,12 +66,14 @@ public:
 private:
     table_topic_view topics() const;
     void expire(std::int64_t now_ms);
+    awaitable<void> expire_due();
     void replay(std::int32_t partition, const record_key& key, std::optional<bytes::bytes_view> value);
     void loaded(std::int32_t partition);
 
     group_manager& manager_;
     const cluster::metadata_cache& metadata_;
     consumer_group_config config_;
+    bool expiring_ = false;  // an expire_due task is running
 };
 
 // Monotonic milliseconds, the time base of consumer_group's deadlines.

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bytes/bytes.h"
+#include "groups/consumer_group_records.h"
 #include "groups/group_records.h"
 #include "model/error_code.h"
 #include "model/fundamental.h"
@@ -141,6 +142,9 @@ public:
     virtual std::string_view state_name() const = 0;
     virtual bool is_empty() const = 0;  // no members: DeleteGroups may delete it, offsets may expire
     virtual bool is_subscribed_to(std::string_view topic) const = 0;  // OffsetDelete: GROUP_SUBSCRIBED_TO_TOPIC
+    // Tombstones of every record of the group, the group epoch's last (DeleteGroups, and the conversion
+    // of an empty consumer group into a classic group).
+    virtual std::vector<coordinator_record> tombstones() const = 0;
     // DescribeGroups (the classic API) on a consumer group: Kafka answers GROUP_ID_NOT_FOUND ("not a
     // classic group") unless it has classic members; the consumer-group code may override.
 };

@@ -5,7 +5,6 @@
 #include <set>
 
 #include "groups/classic_protocol.h"
-#include "groups/consumer_group_records.h"
 
 namespace tributary::groups {
 namespace {
@@ -105,12 +104,9 @@ awaitable<model::error_code> delete_group(group_manager& m, std::string group_id
     for (const auto& [tp, o] : g->offsets)
         records.push_back(group_record{encode_offset_commit_key(group_id, tp.topic, tp.partition), std::nullopt});
     records.push_back(group_record{encode_group_metadata_key(group_id), std::nullopt});
-    if (g->type() == group_type::consumer) {
+    if (g->type() == group_type::consumer && g->consumer) {
         // A consumer group's own records (it has no members: only the group-level ones are left).
-        for (auto& r : std::vector<coordinator_record>{target_assignment_epoch_tombstone(group_id),
-                                                       subscription_metadata_tombstone(group_id),
-                                                       group_epoch_tombstone(group_id)})
-            records.push_back(group_record{std::move(r.key), std::nullopt});
+        for (auto& r : g->consumer->tombstones()) records.push_back(group_record{std::move(r.key), std::nullopt});
     }
     auto persisting = m.persist(g->partition(), std::move(records));
     auto done = co_await std::move(persisting);

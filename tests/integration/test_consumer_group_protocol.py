@@ -335,19 +335,26 @@ def dump_group_records(target: Target, partition: int, classpath: str) -> list[d
 def test_membership_records_are_kafkas_and_survive_a_restart(group_cluster, kafka_classpath, tmp_path):
     """The KIP-848 records (ConsumerGroupMetadata, PartitionMetadata, MemberMetadata, TargetAssignment*,
     CurrentMemberAssignment) are written as Kafka writes them: Kafka's own serde decodes each; a member's
-    leave writes its tombstones and bumps the epoch; DeleteGroups writes the group's tombstones, and a
-    restarted broker no longer knows the group."""
+    leave writes its tombstones and bumps the epoch; a classic JoinGroup converts the empty consumer group
+    into a classic group (tombstones of the consumer group records, offsets kept); DeleteGroups deletes
+    it, and a restarted broker no longer knows the group."""
     from confluent_kafka.admin import AdminClient
     from group_helpers import offsets_partition
 
     target, _ = group_cluster
     if target.kind != "tributary":
         pytest.skip("reads Tributary's __consumer_offsets layout (50 partitions by default)")
+    from confluent_kafka import Producer
     topic = create_topic(target.bootstrap, unique_topic("kip848-records"), 2)
     group = unique_topic("kip848-records-group")
-    member = Member("r1", target, group, topic, kafka_classpath, tmp_path)
+    producer = Producer({"bootstrap.servers": target.bootstrap})
+    for i in range(10):
+        producer.produce(topic, value=str(i).encode(), partition=i % 2)
+    assert producer.flush(60) == 0
+    member = Member("r1", target, group, topic, kafka_classpath, tmp_path, commit_interval_ms=0)
     try:
         eventually(lambda: member.assignment() == {0, 1}, timeout=90, what="the member to get both partitions")
+        eventually(lambda: len(member.records()) == 10, timeout=60, what="the member to consume the records")
         d = describe(target, group, kafka_classpath)
         assert [m["memberEpoch"] for m in d["members"]] == [d["assignmentEpoch"]], d
         member_id = d["members"][0]["memberId"]
@@ -375,13 +382,28 @@ def test_membership_records_are_kafkas_and_survive_a_restart(group_cluster, kafk
         assert latest[(t, member_id)] is None, f"no tombstone of type {t} after the leave: {records}"
     assert latest[(3, None)]["epoch"] == d["groupEpoch"] + 1, (d, records)
 
-    admin = AdminClient({"bootstrap.servers": target.bootstrap})
-    admin.delete_consumer_groups([group], request_timeout=30)[group].result(60)
+    # A classic consumer (librdkafka) joins the now empty consumer group: as in Kafka, the group becomes
+    # a classic group (its consumer group records are deleted) and keeps its committed offsets.
+    from confluent_kafka import Consumer
+    classic = Consumer({"bootstrap.servers": target.bootstrap, "group.id": group, "enable.auto.commit": False,
+                        "auto.offset.reset": "earliest"})
+    try:
+        classic.subscribe([topic])
+        eventually(lambda: classic.poll(0.5) is None and len(classic.assignment()) == 2, timeout=60,
+                   what="the classic consumer to join the emptied consumer group")
+        committed = classic.committed(classic.assignment(), timeout=30)
+        assert sorted(tp.offset for tp in committed) == [5, 5], committed
+    finally:
+        classic.close()
     records = [r for r in dump_group_records(target, partition, kafka_classpath)
-               if r["key"]["data"].get("groupId") == group]
+               if r["key"]["data"].get("groupId", r["key"]["data"].get("group")) == group]
     latest = {(r["key"]["type"], r["key"]["data"].get("memberId")): r["value"] for r in records}
     for t in (3, 4, 6):
-        assert (t, None) in latest and latest[(t, None)] is None, f"no tombstone of type {t}: {records[-6:]}"
+        assert (t, None) in latest and latest[(t, None)] is None, f"no tombstone of type {t}: {records[-8:]}"
+    assert latest.get((2, None)) is not None, f"no classic GroupMetadata after the conversion: {records[-8:]}"
+
+    admin = AdminClient({"bootstrap.servers": target.bootstrap})
+    admin.delete_consumer_groups([group], request_timeout=30)[group].result(60)
 
     target.broker.stop()
     target.broker.start()
