@@ -166,16 +166,17 @@ awaitable<protocol::consumer_group_heartbeat_response> consumer_protocol::heartb
             spdlog::info("group {}: converting the empty classic group to a consumer group", req.group_id);
             make_consumer(*g);
         } else {
-            // Only committed offsets are known (after a broker restart they are replayed, the
-            // membership is not): as if there were no group, so the member is told to rejoin.
+            // Only committed offsets are known: as if there were no group, so the member is told to
+            // rejoin.
             g = nullptr;
         }
     }
     if (!g) {
         if (leaving) co_return error(ec::group_id_not_found, fmt::format("Group {} not found.", req.group_id));
         if (!joining) {
-            // Kafka would know the member from __consumer_offsets; ours was in memory only (a broker
-            // restart): the member must rejoin.
+            // The group is gone (its records were deleted, e.g. with the whole __consumer_offsets):
+            // the member must rejoin. Kafka answers GROUP_ID_NOT_FOUND, fatal for clients
+            // (docs/compatibility.md).
             co_return error(ec::unknown_member_id,
                          fmt::format("Member {} is not a member of group {}.", req.member_id, req.group_id));
         }
