@@ -246,7 +246,11 @@ awaitable<void> connection::write_loop(std::shared_ptr<connection> self) {
                 if (!buffers.empty())
                     co_await asio::async_write(self->socket_, buffers, note_activity{&self->last_activity_},
                                                asio::use_awaitable);
-                if (i < pieces.size()) co_await self->send_file_region(*pieces[i++].file);
+                if (i < pieces.size()) {
+                    const bytes::file_region& region = *pieces[i].file;
+                    ++i;
+                    co_await self->send_file_region(region);
+                }
             }
             pieces.clear();
             batch.clear();
