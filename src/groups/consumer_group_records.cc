@@ -2,6 +2,7 @@
 
 #include "bytes/reader.h"
 #include "bytes/writer.h"
+#include "groups/record_codec.h"
 #include "protocol/messages/consumer_group_current_member_assignment_key.h"
 #include "protocol/messages/consumer_group_current_member_assignment_value.h"
 #include "protocol/messages/consumer_group_member_metadata_key.h"
@@ -18,16 +19,11 @@
 namespace tributary::groups {
 namespace {
 
+using record_codec::decode_whole;
+using record_codec::encode_versioned;
+
 // Every value type here is at version 0 (Kafka 4 writes v0 of each).
 constexpr std::int16_t value_version = 0;
-
-template <typename M>
-bytes::byte_vector encode_versioned(const M& message, std::int16_t version) {
-    bytes::writer w;
-    w.write_int16(version);
-    message.encode(w, version);
-    return w.to_vector();
-}
 
 template <typename Key>
 Key group_key(std::string_view group) {
@@ -42,25 +38,6 @@ Key member_key(std::string_view group, std::string_view member) {
     k.group_id = std::string(group);
     k.member_id = std::string(member);
     return k;
-}
-
-template <typename M>
-bool decode_whole(bytes::reader& r, std::int16_t version, M& out, std::string& error) {
-    if (version < M::min_version || version > M::max_version) {
-        error = std::string(M::message_name) + ": unknown version " + std::to_string(version);
-        return false;
-    }
-    out.decode(r, version);
-    if (!r.ok()) {
-        error = std::string(M::message_name) + " v" + std::to_string(version) + ": " +
-                std::string(bytes::to_string(r.error()));
-        return false;
-    }
-    if (r.remaining() != 0) {
-        error = std::to_string(r.remaining()) + " byte(s) after " + std::string(M::message_name);
-        return false;
-    }
-    return true;
 }
 
 // The value after its version prefix, decoded as M.
