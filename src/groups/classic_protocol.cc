@@ -734,12 +734,15 @@ awaitable<void> classic_protocol::store_empty_group(std::string group_id) {
 void classic_protocol::store_group_in_background(const group& g) { manager_.spawn(store_empty_group(g.id())); }
 
 void classic_protocol::tick(clock::time_point now) {
+    // partition_status() may forget a deleted partition's groups, so it is not called while iterating.
     std::vector<std::string> ids;
     for (const auto& [id, g] : manager_.groups())
-        if (g->type() == group_type::classic && manager_.partition_status(g->partition()) == error_code::none)
-            ids.push_back(id);
+        if (g->type() == group_type::classic) ids.push_back(id);
     for (const auto& id : ids) {
         group* g = manager_.find_group(id);
+        if (g == nullptr || g->type() != group_type::classic) continue;
+        if (manager_.partition_status(g->partition()) != error_code::none) continue;
+        g = manager_.find_group(id);
         if (g == nullptr || g->type() != group_type::classic) continue;
         auto& c = g->classic;
         std::vector<std::string> lapsed;

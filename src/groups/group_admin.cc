@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include "groups/classic_protocol.h"
@@ -32,18 +33,21 @@ bool is_empty(const group& g) {
 list_groups_result list_groups(group_manager& m, const std::vector<std::string>& states,
                                const std::vector<std::string>& types) {
     list_groups_result out;
-    std::set<std::int32_t> checked;
-    for (const auto& [id, g] : m.groups()) {
-        if (checked.insert(g->partition()).second) {
-            if (auto e = m.partition_status(g->partition()); e == error_code::coordinator_load_in_progress)
-                out.error = e;
-        }
+    // partition_status() may forget a deleted partition's groups: ask it outside any walk of groups().
+    std::set<std::int32_t> partitions;
+    for (const auto& [id, g] : m.groups()) partitions.insert(g->partition());
+    std::map<std::int32_t, error_code> status;
+    for (auto partition : partitions) {
+        const error_code e = m.partition_status(partition);
+        status[partition] = e;
+        if (e == error_code::coordinator_load_in_progress) out.error = e;
     }
     std::set<std::string> state_filter, type_filter;
     for (const auto& s : states) state_filter.insert(lower(s));
     for (const auto& t : types) type_filter.insert(lower(t));
     for (const auto& [id, g] : m.groups()) {
-        if (g->dead() || m.partition_status(g->partition()) != error_code::none) continue;
+        const auto known = status.find(g->partition());
+        if (g->dead() || known == status.end() || known->second != error_code::none) continue;
         listed_group l;
         l.group_id = id;
         l.type = g->type();

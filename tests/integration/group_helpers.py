@@ -7,6 +7,27 @@ import pathlib
 from conftest import Broker
 
 
+def commit(bootstrap: str, group: str, tps) -> None:
+    """Commits `tps` (TopicPartitions with offsets) for `group` through librdkafka, synchronously."""
+    from confluent_kafka import Consumer
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        out = c.commit(offsets=tps, asynchronous=False)
+        assert all(tp.error is None for tp in out), out
+    finally:
+        c.close()
+
+
+def committed(bootstrap: str, group: str, tps) -> dict:
+    """{(topic, partition): committed offset} of `group` through librdkafka (-1001: none)."""
+    from confluent_kafka import Consumer
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        return {(tp.topic, tp.partition): tp.offset for tp in c.committed(tps, timeout=30)}
+    finally:
+        c.close()
+
+
 def java_string_hash(s: str) -> int:
     """Java's String.hashCode over the UTF-16 code units of `s`."""
     h = 0

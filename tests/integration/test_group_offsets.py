@@ -9,25 +9,8 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 import kafka_wire
-from group_helpers import RestartableBroker, offsets_partition
+from group_helpers import RestartableBroker, commit, committed, offsets_partition
 from helpers import create_topic, eventually, unique_topic
-
-
-def commit_and_read(bootstrap, group, offsets):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        committed = c.commit(offsets=offsets, asynchronous=False)
-        assert all(tp.error is None for tp in committed), committed
-    finally:
-        c.close()
-
-
-def committed(bootstrap, group, tps):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        return {(tp.topic, tp.partition): tp.offset for tp in c.committed(tps, timeout=30)}
-    finally:
-        c.close()
 
 
 @pytest.fixture
@@ -43,8 +26,8 @@ def test_commits_survive_a_restart_and_the_offsets_topic_is_internal(restartable
     # Metadata never creates the internal topic; the first FindCoordinator does.
     md = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10)
     assert "__consumer_offsets" not in md.topics
-    commit_and_read(bootstrap, "g-offsets", [TopicPartition(topic, 0, 42), TopicPartition(topic, 1, 7)])
-    commit_and_read(bootstrap, "g-offsets", [TopicPartition(topic, 0, 43)])
+    commit(bootstrap, "g-offsets", [TopicPartition(topic, 0, 42), TopicPartition(topic, 1, 7)])
+    commit(bootstrap, "g-offsets", [TopicPartition(topic, 0, 43)])
     tps = [TopicPartition(topic, p) for p in range(3)]
     assert committed(bootstrap, "g-offsets", tps) == {(topic, 0): 43, (topic, 1): 7, (topic, 2): -1001}
     md = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic="__consumer_offsets", timeout=10)
@@ -60,7 +43,7 @@ def test_kafkas_offsets_formatter_reads_the_records(restartable, kafka_classpath
     bootstrap = restartable.bootstrap
     topic = create_topic(bootstrap, unique_topic("fmt"), 1)
     group = "g-format"
-    commit_and_read(bootstrap, group, [TopicPartition(topic, 0, 1234)])
+    commit(bootstrap, group, [TopicPartition(topic, 0, 1234)])
     out = subprocess.run(
         ["java", "-Xmx256M", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", kafka_classpath,
          "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bootstrap,

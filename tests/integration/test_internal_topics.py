@@ -10,26 +10,10 @@
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions
 
+from group_helpers import commit, committed
 from helpers import create_topic, eventually, unique_topic
 
 OFFSETS = "__consumer_offsets"
-
-
-def commit(bootstrap, group, tps):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        out = c.commit(offsets=tps, asynchronous=False)
-        assert all(tp.error is None for tp in out), out
-    finally:
-        c.close()
-
-
-def committed(bootstrap, group, tps):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        return {(tp.topic, tp.partition): tp.offset for tp in c.committed(tps, timeout=30)}
-    finally:
-        c.close()
 
 
 def produce_errors(bootstrap, topic, partition, client_id):
