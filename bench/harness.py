@@ -80,15 +80,17 @@ E2E_RATE = {100: 5000, 1024: 5000, 16384: 1000}
 
 MODES = {
     # pp_bytes: ProducerPerformance volume; pp_cap: its wall-clock cap (s); produce_s: franz-go producer;
-    # e2e_s / warmup_s: open-loop latency run; e2e_tool_records: EndToEndLatency records; rounds.
+    # e2e_s / warmup_s: open-loop latency run; e2e_linger_ms: its producer's linger (franz-go's default
+    # of 10 ms would be most of the latency at these rates, the same for both brokers);
+    # e2e_tool_records: EndToEndLatency records; rounds.
     # jit_s: a franz-go produce + consume of the baseline after start, not measured (JIT warm-up for the
     # JVM, page cache and allocator for both).
-    "quick": dict(pp_bytes=96 << 20, pp_cap=12, produce_s=4, e2e_s=8, warmup_s=2, e2e_tool_records=300, rounds=1,
+    "quick": dict(e2e_linger_ms=0, pp_bytes=96 << 20, pp_cap=12, produce_s=4, e2e_s=8, warmup_s=2, e2e_tool_records=300, rounds=1,
                   jit_s=3),
     # standard: three rounds like full, with shorter steps, so a quiet run fits in about 80 minutes.
-    "standard": dict(pp_bytes=384 << 20, pp_cap=15, produce_s=6, e2e_s=12, warmup_s=3, e2e_tool_records=1000,
+    "standard": dict(e2e_linger_ms=0, pp_bytes=384 << 20, pp_cap=15, produce_s=6, e2e_s=12, warmup_s=3, e2e_tool_records=1000,
                      rounds=3, jit_s=4),
-    "full": dict(pp_bytes=1 << 30, pp_cap=40, produce_s=15, e2e_s=30, warmup_s=5, e2e_tool_records=2000, rounds=3,
+    "full": dict(e2e_linger_ms=0, pp_bytes=1 << 30, pp_cap=40, produce_s=15, e2e_s=30, warmup_s=5, e2e_tool_records=2000, rounds=3,
                  jit_s=10),
 }
 
@@ -315,11 +317,14 @@ def end_to_end_latency_tool(b, topic, w, records):
 
 
 class Recorder:
-    def __init__(self, out):
+    def __init__(self, out, rerun=None):
         self.path = out / "results.jsonl"
+        self.rerun = rerun
 
     def __call__(self, **row):
         row["time"] = time.time()
+        if self.rerun is not None:
+            row["rerun"] = self.rerun
         with open(self.path, "a") as f:
             f.write(json.dumps(row) + "\n")
         brief = {k: v for k, v in row.items() if k not in ("e2e_cdf_ms", "time")}
@@ -337,7 +342,17 @@ def measured(b, fn):
     return r
 
 
-def run_workload(b, rec, rnd, w, cfg, groups, commits, baseline, seq):
+# --only: the steps a re-run may repeat, and the (step, generator) of the rows each one records.
+STEPS = {
+    "producer-perf": [("produce", "kafka-producer-perf"), ("consume", "franz-go"),
+                      ("consume", "kafka-consumer-perf")],
+    "franz-go-producer": [("produce", "franz-go")],
+    "e2e": [("e2e", "franz-go")],
+    "e2e-tool": [("e2e-closed-loop", "kafka-end-to-end-latency")],
+}
+
+
+def run_workload(b, rec, rnd, w, cfg, groups, commits, baseline, seq, steps=tuple(STEPS)):
     name = workload_name(w)
     base = {"round": rnd, "broker": b.name, "workload": name, **{k: w[k] for k in w}}
 
@@ -347,6 +362,21 @@ def run_workload(b, rec, rnd, w, cfg, groups, commits, baseline, seq):
         except Exception as e:  # record and carry on: one failing tool must not void the run
             rec(**base, step=step, generator=generator, error=str(e)[-1500:])
 
+    if "producer-perf" in steps:
+        producer_perf_steps(b, attempt, w, cfg, groups, seq)
+    if "franz-go-producer" in steps:
+        franz_go_producer_step(b, attempt, w, cfg, seq)
+    if "e2e" in steps:
+        e2e_step(b, attempt, w, cfg, seq)
+    if baseline and commits and "e2e-tool" in steps:
+        t = f"e2e-tool-{seq}"
+        loadgen("create", "-brokers", b.bootstrap, "-topic", t, "-partitions", "1", timeout=120)
+        attempt("e2e-closed-loop", "kafka-end-to-end-latency",
+                lambda: end_to_end_latency_tool(b, t, w, cfg["e2e_tool_records"]))
+        loadgen("delete", "-brokers", b.bootstrap, "-topic", t)
+
+
+def producer_perf_steps(b, attempt, w, cfg, groups, seq):
     t = f"pp-{seq}"
     loadgen("create", "-brokers", b.bootstrap, "-topic", t, "-partitions", str(w["partitions"]), timeout=120)
     attempt("produce", "kafka-producer-perf", lambda: measured(b, lambda: producer_performance(b, t, w, cfg)))
@@ -359,6 +389,8 @@ def run_workload(b, rec, rnd, w, cfg, groups, commits, baseline, seq):
         attempt("consume", "kafka-consumer-perf", cperf)
     loadgen("delete", "-brokers", b.bootstrap, "-topic", t)
 
+
+def franz_go_producer_step(b, attempt, w, cfg, seq):
     t = f"fg-{seq}"
     loadgen("create", "-brokers", b.bootstrap, "-topic", t, "-partitions", str(w["partitions"]), timeout=120)
     attempt("produce", "franz-go", lambda: measured(b, lambda: loadgen(
@@ -366,21 +398,17 @@ def run_workload(b, rec, rnd, w, cfg, groups, commits, baseline, seq):
         "-compression", w["compression"], "-duration", f"{cfg['produce_s']}s", "-timeout", "120s", timeout=300)))
     loadgen("delete", "-brokers", b.bootstrap, "-topic", t)
 
+
+def e2e_step(b, attempt, w, cfg, seq):
     t = f"e2e-{seq}"
     loadgen("create", "-brokers", b.bootstrap, "-topic", t, "-partitions", str(w["partitions"]), timeout=120)
     rate = E2E_RATE[w["size"]]
     attempt("e2e", "franz-go", lambda: measured(b, lambda: loadgen(
         "e2e", "-brokers", b.bootstrap, "-topic", t, "-size", str(w["size"]), "-acks", w["acks"],
         "-compression", w["compression"], "-rate", str(rate), "-duration", f"{cfg['e2e_s']}s",
+        "-linger", f"{cfg['e2e_linger_ms']}ms",
         "-warmup", f"{cfg['warmup_s']}s", "-timeout", "60s", timeout=300)))
     loadgen("delete", "-brokers", b.bootstrap, "-topic", t)
-
-    if baseline and commits:
-        t = f"e2e-tool-{seq}"
-        loadgen("create", "-brokers", b.bootstrap, "-topic", t, "-partitions", "1", timeout=120)
-        attempt("e2e-closed-loop", "kafka-end-to-end-latency",
-                lambda: end_to_end_latency_tool(b, t, w, cfg["e2e_tool_records"]))
-        loadgen("delete", "-brokers", b.bootstrap, "-topic", t)
 
 
 def warm_up(b, cfg):
@@ -426,7 +454,7 @@ def proc_meminfo_total_gib():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--out", type=Path, help="results directory (required unless --rerun-of)")
     ap.add_argument("--mode", choices=MODES, default="quick")
     ap.add_argument("--matrix", choices=["default", "full"], default="default")
     ap.add_argument("--rounds", type=int)
@@ -435,10 +463,28 @@ def main():
     # 0: a free port chosen for each broker session (other brokers may run on this machine).
     ap.add_argument("--tributary-port", type=int, default=int(os.environ.get("BENCH_TRIBUTARY_PORT", 0)))
     ap.add_argument("--kafka-port", type=int, default=int(os.environ.get("BENCH_KAFKA_PORT", 0)))
+    ap.add_argument("--only", help="comma-separated steps to run (" + ", ".join(STEPS) + "; default: all)")
+    ap.add_argument("--rerun-of", type=Path, help="repeat --only's steps for an earlier run DIR (same mode, "
+                    "matrix and brokers unless given): the rows go to DIR marked as a re-run, and the report "
+                    "takes those steps from the latest re-run")
     a = ap.parse_args()
 
+    steps = tuple(a.only.split(",")) if a.only else tuple(STEPS)
+    if unknown := [x for x in steps if x not in STEPS]:
+        sys.exit(f"unknown step(s) {','.join(unknown)}; steps are {', '.join(STEPS)}")
+    base_meta = None
+    if not a.rerun_of and not a.out:
+        sys.exit("--out DIR is required")
+    if a.rerun_of:
+        if not a.only:
+            sys.exit("--rerun-of needs --only")
+        a.out = a.rerun_of
+        base_meta = json.loads((a.out / "meta.json").read_text())
+        a.mode, a.matrix = base_meta["mode"], base_meta["matrix"]
+        if a.brokers == ap.get_default("brokers"):
+            a.brokers = ",".join(base_meta["brokers"])
     cfg = dict(MODES[a.mode])
-    rounds = a.rounds or cfg["rounds"]
+    rounds = a.rounds or (base_meta["rounds"] if base_meta else cfg["rounds"])
     work = matrix(a.matrix)
     if a.workloads:
         wanted = set(a.workloads.split(","))
@@ -450,15 +496,24 @@ def main():
     data_root = Path(os.environ.get("BENCH_DATA_DIR", a.out / "data"))
     with open("/proc/loadavg") as f:
         load_start = f.read().split()[:3]
-    meta = {
-        "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "mode": a.mode, "matrix": a.matrix,
-        "rounds": rounds, "brokers": brokers, "workloads": [workload_name(w) for w in work],
-        "baseline": workload_name(BASELINE), "config": cfg, "e2e_rate": E2E_RATE, "load_start": load_start,
-        "machine": machine_info(), "data_dir": str(data_root),
-        "durability": {n: BROKER_CLASSES[n].durability for n in brokers},
-    }
+    started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    if base_meta:
+        meta = base_meta
+        rerun = {"index": len(meta.get("reruns", [])) + 1, "steps": list(steps),
+                 "replaces": [list(x) for st in steps for x in STEPS[st]], "started": started, "rounds": rounds,
+                 "brokers": brokers, "workloads": [workload_name(w) for w in work], "config": cfg,
+                 "load_start": load_start}
+        meta.setdefault("reruns", []).append(rerun)
+    else:
+        meta = {
+            "started": started, "mode": a.mode, "matrix": a.matrix,
+            "rounds": rounds, "brokers": brokers, "workloads": [workload_name(w) for w in work],
+            "baseline": workload_name(BASELINE), "config": cfg, "e2e_rate": E2E_RATE, "load_start": load_start,
+            "machine": machine_info(), "data_dir": str(data_root),
+            "durability": {n: BROKER_CLASSES[n].durability for n in brokers},
+        }
     (a.out / "meta.json").write_text(json.dumps(meta, indent=2))
-    rec = Recorder(a.out)
+    rec = Recorder(a.out, rerun["index"] if base_meta else None)
     seq = 0
     for rnd in range(1, rounds + 1):
         for name in brokers:
@@ -480,7 +535,7 @@ def main():
                 for w in work:
                     seq += 1
                     print(f"--- {name} {workload_name(w)}", flush=True)
-                    run_workload(b, rec, rnd, w, cfg, groups, commits, w == BASELINE, seq)
+                    run_workload(b, rec, rnd, w, cfg, groups, commits, w == BASELINE, seq, steps)
                 rec(round=rnd, broker=name, step="memory", peak_rss_mib=b.peak_rss_mib(),
                     rss_mib=proc_status_kib(b.pid, "VmRSS") / 1024)
             except Exception as e:
@@ -490,8 +545,12 @@ def main():
                     b.stop()
                 shutil.rmtree(b.dir, ignore_errors=True)
     with open("/proc/loadavg") as f:
-        meta["load_end"] = f.read().split()[:3]
-    meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        load_end = f.read().split()[:3]
+    finished = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    if base_meta:
+        rerun.update(load_end=load_end, finished=finished)
+    else:
+        meta.update(load_end=load_end, finished=finished)
     (a.out / "meta.json").write_text(json.dumps(meta, indent=2))
 
 

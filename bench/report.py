@@ -27,7 +27,18 @@ def load(run):
     micro = {}
     for f in sorted(run.glob("micro-*.json")):
         micro[f.stem.removeprefix("micro-")] = json.loads(f.read_text())
-    return meta, rows, micro
+    return meta, latest_rows(meta, rows), micro
+
+
+def latest_rows(meta, rows):
+    """Rows of the steps a re-run repeated come from the latest re-run of them; its other rows (start,
+    memory) are dropped, so start-up and memory figures stay those of the full run."""
+    latest = {}  # (step, generator) -> index of the latest re-run
+    for r in meta.get("reruns", []):
+        for step, generator in r["replaces"]:
+            latest[(step, generator)] = r["index"]
+    return [row for row in rows
+            if latest.get((row.get("step"), row.get("generator"))) == row.get("rerun")]
 
 
 def med(values):
@@ -334,18 +345,34 @@ def main():
 
     # The load average before the first broker starts says whether other work shared the machine; the
     # one at the end counts the benchmark itself (brokers and generators keep two cores busy).
-    loaded = float(meta["load_start"][0]) > 1.0
+    # run.sh notes the load before the microbenchmarks (load-before.txt), which is the cleaner reading.
+    before = a.run / "load-before.txt"
+    load_before = before.read_text().split()[:3] if before.exists() else meta["load_start"]
+    reruns = meta.get("reruns", [])
+    loaded = max([float(load_before[0])] + [float(r["load_start"][0]) for r in reruns]) > 1.0
     preliminary = meta["mode"] == "quick" or loaded
     banner = ""
     if preliminary:
         banner = (f"> **Preliminary run{' on a loaded machine' if loaded else ''}.** Mode `{meta['mode']}`, started "
-                  f"{meta['started']}, load average {' / '.join(meta['load_start'])} (1/5/15 min) at the start and "
+                  f"{meta['started']}, load average {' / '.join(load_before)} (1/5/15 min) at the start and "
                   f"{' / '.join(meta.get('load_end', ['?']))} at the end on {m['nproc']} cores"
                   f"{', shared with other work (compilers, test suites, other brokers)' if loaded else ''}. "
                   f"{'The numbers below are distorted by that load: ' if loaded else 'Short runs, one round: '}"
                   f"they show that the harness works and roughly where the gaps are, not the comparison. "
                   f"A quiet `bench/run.sh --full` replaces this page.\n\n")
 
+    e2e_linger = cfg.get("e2e_linger_ms", 10)
+    rerun_lines = ""
+    for r in reruns:
+        if ["e2e", "franz-go"] in r["replaces"]:
+            e2e_linger = r["config"].get("e2e_linger_ms", 10)
+        rerun_lines += (f"| re-run {r['index']} | steps {', '.join(r['steps'])} repeated for {', '.join(r['brokers'])}, "
+                        f"{r['rounds']} round(s), started {r['started']}, load average {' / '.join(r['load_start'])} "
+                        f"at the start; its rows replace the first run's for these steps |\n")
+    linger_text = (f"producer linger {e2e_linger} ms: at these rates franz-go's default of 10 ms would be most of "
+                   f"the latency, the same for both brokers" if e2e_linger != 10 else
+                   "producer linger 10 ms, franz-go's default: at these rates it is most of the latency, the same "
+                   "for both brokers")
     errors = sorted({(r["broker"], r.get("step"), r.get("generator"), r["error"].splitlines()[-1][:160])
                      for r in rows if "error" in r})
     notes = [f"{LABEL.get(r['broker'], r['broker'])}: {r['note']}" for r in rows if r.get("step") == "note"]
@@ -381,9 +408,9 @@ alternation: Tributary, Kafka, Kafka with fsync, and again for each round. Optio
 | JVM | {m['java']} |
 | load generators | Kafka's ProducerPerformance, ConsumerPerformance and EndToEndLatency from kafka-tools {m['kafka']} (Java client defaults: batch.size 16 KiB, linger.ms 5, idempotence on with acks=all); `bench/loadgen` on franz-go {m['franz_go']} ({m['go']}), defaults but a 32 MiB buffer |
 | mode | `{meta['mode']}`, {meta['rounds']} round(s), matrix `{meta['matrix']}` ({len(meta['workloads'])} workloads) |
-| per workload | ProducerPerformance: {cfg['pp_bytes'] >> 20} MiB or {cfg['pp_cap']} s; franz-go producer {cfg['produce_s']} s; open-loop latency {cfg['e2e_s']} s ({cfg['warmup_s']} s warm-up not counted) |
+| per workload | ProducerPerformance: {cfg['pp_bytes'] >> 20} MiB or {cfg['pp_cap']} s; franz-go producer {cfg['produce_s']} s; open-loop latency {cfg['e2e_s']} s ({cfg['warmup_s']} s warm-up not counted, producer linger {e2e_linger} ms) |
 | network | loopback (127.0.0.1), a free port per broker session; generators on the same 2 cores as the brokers |
-
+{rerun_lines}
 Durability of each side (what an acknowledgement means):
 
 {durability_lines(meta)}
@@ -402,7 +429,7 @@ franz-go producer (fixed time), each into a fresh topic. Consumer throughput: fr
 ProducerPerformance topic from the start to its end offsets with direct partition assignment;
 ConsumerPerformance (group subscription, KIP-848 `group.protocol=consumer` where the broker serves it,
 else classic) when the broker serves a group protocol; its rate excludes the time to join the group. End-to-end latency:
-`loadgen e2e`, open loop: record *i* is scheduled at *start + i/rate* and sent then whatever happened to
+`loadgen e2e` ({linger_text}), open loop: record *i* is scheduled at *start + i/rate* and sent then whatever happened to
 earlier sends; latency runs from the scheduled time to the moment the consumer (same process, same clock)
 receives it, so a stalled broker cannot hide its delay by slowing the sender (no coordinated omission).
 Percentiles are exact over every record after the warm-up. Rates: {', '.join(f'{k} B: {v} records/s' for k, v in meta['e2e_rate'].items())}.

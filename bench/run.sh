@@ -63,6 +63,7 @@ mkdir -p "$out"
 data="${BENCH_DATA_DIR:-$PWD/$out/data}"
 mkdir -p "$data"
 echo "bench: results in $out"
+cut -d' ' -f1-3 /proc/loadavg > "$out/load-before.txt"  # other work on the machine shows here
 
 if (( micro )); then
   echo "=== microbenchmarks"

@@ -10,7 +10,7 @@
 //	                                                          closed-loop throughput (the client's buffer is the limit)
 //	loadgen consume       -brokers B -topic T -timeout D     read every partition from the start to its end
 //	                                                          offset (taken when the run starts); no group
-//	loadgen e2e           -brokers B -topic T -size N -acks ... -rate R -duration D -warmup W
+//	loadgen e2e           -brokers B -topic T -size N -acks ... -rate R -duration D -warmup W [-linger L]
 //	                                                          open-loop end-to-end latency, see runE2E
 //
 // Payloads are random upper-case letters (as Kafka's ProducerPerformance makes them), cut at random
@@ -51,6 +51,7 @@ type options struct {
 	warmup      time.Duration
 	timeout     time.Duration
 	rate        float64
+	linger      time.Duration
 }
 
 func main() {
@@ -72,6 +73,9 @@ func main() {
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "e2e: samples scheduled before this are not counted")
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "overall deadline")
 	fs.Float64Var(&o.rate, "rate", 1000, "e2e: records per second, on a fixed schedule")
+	// franz-go's own default is 10 ms; at a fixed rate below saturation that wait is most of the latency,
+	// the same for every broker, so the latency run sets 0.
+	fs.DurationVar(&o.linger, "linger", 10*time.Millisecond, "produce / e2e: how long a partition's batch waits for more records")
 	_ = fs.Parse(os.Args[2:])
 
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout+o.duration+30*time.Second)
@@ -111,6 +115,7 @@ func producerOpts(o options) ([]kgo.Opt, error) {
 		kgo.SeedBrokers(o.brokers),
 		kgo.MaxBufferedBytes(32 * mib), // the Java producer's buffer.memory
 		kgo.ProduceRequestTimeout(30 * time.Second),
+		kgo.ProducerLinger(o.linger),
 	}
 	switch o.acks {
 	case "all", "-1":
