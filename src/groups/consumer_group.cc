@@ -621,6 +621,45 @@ std::vector<coordinator_record> consumer_group::records_since(const persisted_st
     return out;
 }
 
+void consumer_group::restore(const persisted_state& before, std::int64_t now_ms, std::int32_t session_timeout_ms) {
+    std::vector<consumer_member> restored;
+    restored.reserve(before.members.size());
+    for (const auto& [id, saved] : before.members) {
+        const auto& [md, a] = saved;
+        consumer_member m;
+        m.member_id = id;
+        m.instance_id = md.instance_id;
+        m.rack_id = md.rack_id;
+        m.client_id = md.client_id;
+        m.client_host = md.client_host;
+        m.subscribed_topic_names = md.subscribed_topic_names;
+        m.subscribed_topic_regex = md.subscribed_topic_regex;
+        m.rebalance_timeout_ms = md.rebalance_timeout_ms;
+        m.server_assignor = md.server_assignor;
+        m.member_epoch = a.member_epoch;
+        m.previous_member_epoch = a.previous_member_epoch;
+        m.state = a.state;
+        m.assigned = a.assigned;
+        m.pending_revocation = a.pending_revocation;
+        const consumer_member* now = find_member(id);
+        m.session_deadline_ms = now ? now->session_deadline_ms : now_ms + session_timeout_ms;
+        if (m.state == member_state::unrevoked_partitions) {
+            m.rebalance_deadline_ms = now && now->rebalance_deadline_ms
+                                          ? *now->rebalance_deadline_ms
+                                          : now_ms + std::max(0, m.rebalance_timeout_ms);
+        }
+        restored.push_back(std::move(m));
+    }
+    group_epoch_ = before.group_epoch;
+    assignment_epoch_ = before.assignment_epoch;
+    subscription_metadata_ = before.subscription_metadata;
+    target_ = before.target;
+    members_.clear();
+    static_members_.clear();
+    partition_epochs_.clear();
+    for (auto& m : restored) set_member(std::move(m));
+}
+
 std::vector<coordinator_record> consumer_group::tombstones() const {
     std::vector<coordinator_record> out;
     for (const auto& [id, _] : members_) {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <deque>
 
 #include "groups/consumer_group_records.h"
 #include "groups/group_manager.h"
@@ -24,6 +26,16 @@ public:
     std::vector<coordinator_record> tombstones() const override { return group.tombstones(); }
 
     consumer_group group;
+
+    // The writes of this group's changes whose outcome is not known yet, oldest first, each with the
+    // group as it was before its change (write_change).
+    struct pending_write {
+        std::uint64_t id = 0;
+        consumer_group::persisted_state before;
+        std::optional<classic_group> converted_from;  // the empty classic group this change converted
+    };
+    std::deque<pending_write> pending;
+    std::uint64_t next_write = 0;
 };
 
 consumer_group& consumer_of(group& g) {
@@ -156,6 +168,7 @@ awaitable<protocol::consumer_group_heartbeat_response> consumer_protocol::heartb
         req.member_epoch == leave_group_member_epoch || req.member_epoch == leave_group_static_member_epoch;
 
     group* g = manager_.find_group(req.group_id);
+    std::optional<classic_group> converted_from;
     if (g && g->type() == group_type::classic) {
         if (!g->classic.members.empty()) {
             co_return error(ec::group_id_not_found,
@@ -164,6 +177,7 @@ awaitable<protocol::consumer_group_heartbeat_response> consumer_protocol::heartb
         if (joining) {
             // An empty classic group becomes a consumer group (its committed offsets stay).
             spdlog::info("group {}: converting the empty classic group to a consumer group", req.group_id);
+            converted_from = g->classic;
             make_consumer(*g);
         } else {
             // Only committed offsets are known: as if there were no group, so the member is told to
@@ -185,7 +199,7 @@ awaitable<protocol::consumer_group_heartbeat_response> consumer_protocol::heartb
     }
 
     auto& cg = consumer_of(*g);
-    const auto before = cg.persisted();
+    auto before = cg.persisted();
     heartbeat_context ctx;
     ctx.api_version = api_version;
     ctx.client_id = std::move(client_id);
@@ -203,17 +217,61 @@ awaitable<protocol::consumer_group_heartbeat_response> consumer_protocol::heartb
         manager_.remove_group(req.group_id);
         co_return resp;
     }
-    auto records = to_group_records(cg.records_since(before));
-    if (records.empty()) co_return resp;
-    // Answered once the change is durable, as Kafka answers after its records are committed.
-    auto persisting = manager_.persist(partition, std::move(records));
-    auto written = co_await std::move(persisting);
-    if (written.error != ec::none) {
-        spdlog::warn("group {}: heartbeat state not written ({})", req.group_id, model::error_name(written.error));
-        co_return error(written.error == ec::not_coordinator ? ec::not_coordinator : ec::coordinator_not_available,
-                        {});
+    // Answered once the change is durable, as Kafka answers after its records are committed; a
+    // heartbeat that changed nothing writes nothing.
+    auto writing = write_change(req.group_id, partition, std::move(before), std::move(converted_from));
+    const ec written = co_await std::move(writing);
+    if (written != ec::none) {
+        spdlog::warn("group {}: heartbeat state not written ({}); the group is back to its state before it",
+                     req.group_id, model::error_name(written));
+        co_return error(written == ec::not_coordinator ? ec::not_coordinator : ec::coordinator_not_available, {});
     }
     co_return resp;
+}
+
+awaitable<model::error_code> consumer_protocol::write_change(std::string group_id, std::int32_t partition,
+                                                             consumer_group::persisted_state before,
+                                                             std::optional<classic_group> converted_from) {
+    group* g = manager_.find_group(group_id);
+    if (g == nullptr || g->type() != group_type::consumer || !g->consumer) co_return ec::none;
+    // Holds the entry across the write: the group may be deleted or replaced meanwhile.
+    const std::shared_ptr<consumer_group_state> held = g->consumer;
+    auto& entry = static_cast<consumer_group_entry&>(*held);
+    auto records = to_group_records(entry.group.records_since(before));
+    if (records.empty()) co_return ec::none;
+    const std::uint64_t id = entry.next_write++;
+    entry.pending.push_back(consumer_group_entry::pending_write{id, std::move(before), std::move(converted_from)});
+    auto persisting = manager_.persist(partition, std::move(records));
+    auto written = co_await std::move(persisting);
+
+    auto it = std::find_if(entry.pending.begin(), entry.pending.end(),
+                           [id](const auto& w) { return w.id == id; });
+    if (it == entry.pending.end()) {
+        // An earlier write of the group failed and undid this change with its own (the log fails the
+        // appends queued behind a failed one, so this one failed too).
+        co_return written.error == ec::none ? ec::coordinator_not_available : written.error;
+    }
+    if (written.error == ec::none) {
+        entry.pending.erase(it);
+        co_return ec::none;
+    }
+    // Kafka's CoordinatorRuntime reverts to the state before a failed batch and fails the batch's
+    // requests: the group goes back to its state before this change, and the changes made after it
+    // (which built on it, and whose writes fail behind this one) go with it.
+    consumer_group_entry::pending_write undo = std::move(*it);
+    entry.pending.erase(it, entry.pending.end());
+    g = manager_.find_group(group_id);
+    if (g != nullptr && g->consumer == held) {
+        entry.group.restore(undo.before, monotonic_ms(), config_.session_timeout_ms);
+        if (undo.converted_from) {
+            g->consumer.reset();
+            g->set_type(group_type::classic);
+            g->classic = std::move(*undo.converted_from);
+        } else if (entry.group.members().empty() && entry.group.group_epoch() == 0 && g->offsets.empty()) {
+            manager_.remove_group(group_id);  // the first join: nothing was there before it
+        }
+    }
+    co_return written.error;
 }
 
 protocol::consumer_group_describe_response::described_group consumer_protocol::describe(
@@ -276,17 +334,17 @@ awaitable<void> consumer_protocol::expire_due() {
         if (manager_.partition_status(g->partition()) != ec::none) continue;
         auto& cg = consumer_of(*g);
         auto view = topics();
-        const auto before = cg.persisted();
+        auto before = cg.persisted();
         for (const auto& member : cg.expire(now_ms, view)) {
             spdlog::info("group {}: member {} fenced (session or rebalance timeout); epoch {}", id, member,
                          cg.group_epoch());
         }
-        auto records = to_group_records(cg.records_since(before));
-        if (records.empty()) continue;
-        auto persisting = manager_.persist(g->partition(), std::move(records));
-        auto written = co_await std::move(persisting);
-        if (written.error != ec::none)
-            spdlog::warn("group {}: fenced members not written ({})", id, model::error_name(written.error));
+        // A fence that cannot be written is undone: the members get a new session and are fenced
+        // again when it ends.
+        auto writing = write_change(id, g->partition(), std::move(before), std::nullopt);
+        const ec written = co_await std::move(writing);
+        if (written != ec::none)
+            spdlog::warn("group {}: fenced members not written ({}); they stay", id, model::error_name(written));
     }
 }
 

@@ -12,17 +12,22 @@
 // group's __consumer_offsets partition as Kafka's ConsumerGroup* records (consumer_group_records.h)
 // before the heartbeat is answered; the load of the partition replays them, so after a broker restart
 // members keep their ids, epochs and assignments and go on heartbeating (their sessions restart at
-// load, as in Kafka). A write that fails is answered with its error; the in-memory state keeps the
-// change (Kafka reverts it), see docs/compatibility.md.
+// load, as in Kafka). A write that fails is answered with its error and undone in memory, as Kafka
+// reverts to its last committed state: the group goes back to its state before the change, together
+// with the changes made on top of it meanwhile (their writes fail behind the failed one). The undo
+// costs nothing extra on the hot path: the state a change is diffed against to find its records is the
+// state it is undone to, and a heartbeat that changes nothing writes nothing.
 //
 // Ownership: runs on its group_manager's shard only.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cluster/metadata_cache.h"
 #include "groups/consumer_group.h"
+#include "groups/group.h"
 #include "groups/group_records.h"
 #include "net/asio.h"
 #include "protocol/messages/consumer_group_describe_response.h"
@@ -65,6 +70,13 @@ public:
 
 private:
     table_topic_view topics() const;
+    // Appends the records of the group's change since `before` (none: nothing to write) and waits
+    // until they are durable. On failure the change is undone (see the file comment; an empty classic
+    // group this change converted becomes that classic group again) and the error is returned.
+    // REQUIRES: the group is a consumer group whose state was `before` when its change began.
+    awaitable<model::error_code> write_change(std::string group_id, std::int32_t partition,
+                                              consumer_group::persisted_state before,
+                                              std::optional<classic_group> converted_from);
     void expire(std::int64_t now_ms);
     awaitable<void> expire_due();
     void replay(std::int32_t partition, const record_key& key, std::optional<bytes::bytes_view> value);

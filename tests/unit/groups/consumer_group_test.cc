@@ -626,6 +626,43 @@ TEST_F(ConsumerGroupRecords, LeavesAndStaticMembersAreReplayed) {
     EXPECT_EQ(empty.group_epoch(), 0);
 }
 
+TEST_F(ConsumerGroupRecords, ARestoredGroupIsTheGroupBeforeTheChange) {
+    auto t = topics.create("orders", 4);
+    auto a = send_logged(join("a1", {"orders"}));
+    ASSERT_EQ(a.member_epoch, 1);
+    const auto committed = group.persisted();
+
+    // b1 joins: the group epoch and the target assignment move on, b1 waits for a1's partitions.
+    auto b = send(join("b1", {"orders"}));
+    ASSERT_EQ(b.error_code, 0);
+    ASSERT_EQ(b.member_epoch, 2);
+    ASSERT_FALSE(group.records_since(committed).empty());
+    // Its records cannot be written: the change is undone, derived state included.
+    group.restore(committed, now, config.session_timeout_ms);
+    EXPECT_EQ(group.persisted(), committed);
+    EXPECT_EQ(group.find_member("b1"), nullptr);
+    EXPECT_EQ(group.group_epoch(), 1);
+    EXPECT_EQ(group.target_assignment("a1"), (topic_partitions{{t, {0, 1, 2, 3}}}));
+    EXPECT_EQ(group.partition_epoch(t, 0), 1);
+    EXPECT_EQ(group.state(), consumer_state::stable);
+
+    // The same join once it can be written: as if the failed one had never been.
+    auto again = send_logged(join("b1", {"orders"}));
+    EXPECT_EQ(again.member_epoch, 2);
+    EXPECT_EQ(restarted().persisted(), group.persisted());
+
+    // A leave undone: the member is back with its assignment and a session.
+    const auto before_leave = group.persisted();
+    now += 60'000;
+    ASSERT_EQ(send(beat("b1", leave_group_member_epoch, std::nullopt)).error_code, 0);
+    ASSERT_EQ(group.find_member("b1"), nullptr);
+    group.restore(before_leave, now, config.session_timeout_ms);
+    EXPECT_EQ(group.persisted(), before_leave);
+    ASSERT_NE(group.find_member("b1"), nullptr);
+    EXPECT_EQ(group.find_member("b1")->session_deadline_ms, now + config.session_timeout_ms);
+    EXPECT_EQ(restarted().persisted(), group.persisted());
+}
+
 TEST_F(ConsumerGroupRecords, NothingIsWrittenWhenNothingChanged) {
     auto t = topics.create("orders", 2);
     auto r = send_logged(join("m1", {"orders"}));
@@ -661,6 +698,7 @@ RC_GTEST_PROP(ConsumerGroupSimulation, NoPartitionHasTwoOwnersAndTheGroupConverg
     std::vector<sim_client> clients;
     int next_id = 0;
     record_log log;
+    bool writes_fail_sometimes = true;  // until the group quiesces at the end
 
     auto heartbeat = [&](sim_client& c) {
         request r;
@@ -684,7 +722,16 @@ RC_GTEST_PROP(ConsumerGroupSimulation, NoPartitionHasTwoOwnersAndTheGroupConverg
         ctx.now_ms = now;
         auto before = group.persisted();
         auto resp = group.heartbeat(r, ctx, topics, config);
-        log.add(group.records_since(before));
+        auto records = group.records_since(before);
+        if (writes_fail_sometimes && !records.empty() && *rc::gen::inRange(0, 8) == 0) {
+            // The records cannot be written: the coordinator undoes the change and answers
+            // COORDINATOR_NOT_AVAILABLE; the client keeps what it has and heartbeats again later.
+            group.restore(before, now, config.session_timeout_ms);
+            RC_ASSERT(group.persisted() == before);
+            RC_ASSERT(group.records_since(before).empty());
+            return;
+        }
+        log.add(std::move(records));
         if (resp.error_code != 0) {
             // Fenced or unknown: lose everything and rejoin.
             RC_ASSERT(resp.error_code == static_cast<std::int16_t>(ec::fenced_member_epoch) ||
@@ -759,6 +806,7 @@ RC_GTEST_PROP(ConsumerGroupSimulation, NoPartitionHasTwoOwnersAndTheGroupConverg
     }
 
     // Quiesce: a minute passes (dead members expire), then every live client heartbeats a few rounds.
+    writes_fail_sometimes = false;
     for (int i = 0; i < 12; ++i) tick(5000);
     bool any_alive = false;
     for (const auto& c : clients) any_alive |= c.alive;
