@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "cluster/topic_name.h"
 #include "groups/classic_protocol.h"
@@ -62,6 +63,9 @@ void group_manager::start() {
     for (const auto& [tp, p] : pm_.partitions())
         if (tp.topic == cluster::consumer_offsets_topic) (void)partition_status(tp.partition);
     timer_running_ = true;
+    // As Kafka schedules its first cleanup one interval after a coordinator loads.
+    next_retention_check_ =
+        clock::now() + std::chrono::milliseconds(configs().integer("offsets.retention.check.interval.ms"));
     asio::co_spawn(executor_, timer_loop(), asio::detached);
 }
 
@@ -479,46 +483,148 @@ awaitable<model::error_code> group_manager::delete_offsets(group& g, std::vector
     co_return error_code::none;
 }
 
+std::int64_t group_manager::offsets_retention_ms() const {
+    const std::int64_t testing = configs().integer("tributary.test.offsets.retention.ms");
+    if (testing >= 0) return testing;
+    return configs().integer("offsets.retention.minutes") * 60'000;
+}
+
+namespace {
+
+// The topics the members of a Stable classic consumer group subscribe to (Kafka's
+// ClassicGroup.computeSubscribedTopics), or nullopt when the coordinator cannot tell: no protocol
+// chosen, or a member's metadata does not parse as a ConsumerProtocolSubscription.
+std::optional<std::set<std::string, std::less<>>> classic_subscribed_topics(const classic_group& c) {
+    if (!c.protocol_name) return std::nullopt;
+    std::set<std::string, std::less<>> out;
+    for (const auto& [id, m] : c.members) {
+        const bytes::byte_vector* md = m.metadata_for(*c.protocol_name);
+        if (md == nullptr) return std::nullopt;
+        auto topics = consumer_subscription_topics(*md);
+        if (!topics) return std::nullopt;
+        out.insert(topics->begin(), topics->end());
+    }
+    return out;
+}
+
+// No members: DeleteGroups may delete it, and expiry does once its offsets are gone (Kafka's
+// Group.isEmpty).
+bool has_no_members(const group& g) {
+    if (g.type() == group_type::consumer) return g.consumer == nullptr || g.consumer->is_empty();
+    return g.classic.state == classic_state::empty;
+}
+
+}  // namespace
+
+group_manager::expiry_plan group_manager::plan_expiry(const group& g, std::int64_t now_ms, std::int64_t retention_ms) {
+    // Kafka's OffsetMetadataManager.cleanupExpiredOffsets with the group's offsetExpirationCondition
+    // and isSubscribedToTopic:
+    //   - consumer groups (KIP-848): offsets of topics no member subscribes to expire by commit time;
+    //   - classic groups without a protocol type (simple groups, admin commits): by commit time;
+    //   - Empty classic groups: by the time the group became empty (by commit time if the group
+    //     metadata does not say);
+    //   - Stable classic groups of the consumer protocol: offsets of topics no member subscribes to,
+    //     by commit time, if every member's subscription can be read;
+    //   - otherwise (a classic group rebalancing, or of another protocol with members): none.
+    // An offset committed with an explicit retention (OffsetCommit v2-4) expires at its expire
+    // timestamp instead. The group itself goes once every offset has expired and it has no members.
+    expiry_plan plan;
+    std::optional<std::int64_t> since_state;
+    std::function<bool(const std::string&)> subscribed = [](const std::string&) { return false; };
+    if (g.type() == group_type::consumer) {
+        if (g.consumer == nullptr) return plan;
+        const auto* state = g.consumer.get();
+        subscribed = [state](const std::string& topic) { return state->is_subscribed_to(topic); };
+    } else {
+        const auto& c = g.classic;
+        if (!c.protocol_type) {
+            // A simple group: commit time.
+        } else if (c.state == classic_state::empty) {
+            if (c.state_timestamp_ms >= 0) since_state = c.state_timestamp_ms;
+        } else if (*c.protocol_type == "consumer" && c.state == classic_state::stable) {
+            auto topics = classic_subscribed_topics(c);
+            if (!topics) return plan;
+            subscribed = [names = std::move(*topics)](const std::string& topic) { return names.contains(topic); };
+        } else {
+            return plan;
+        }
+    }
+    bool all_expired = true;
+    for (const auto& [tp, o] : g.offsets) {
+        if (subscribed(tp.topic)) {
+            all_expired = false;
+            continue;
+        }
+        const std::int64_t base = since_state.value_or(o.value.commit_timestamp);
+        const bool expired = o.value.expire_timestamp >= 0 ? now_ms >= o.value.expire_timestamp
+                                                           : now_ms - base >= retention_ms;
+        if (expired)
+            plan.expired.push_back(tp);
+        else
+            all_expired = false;
+    }
+    plan.delete_group = all_expired && has_no_members(g);
+    return plan;
+}
+
 awaitable<void> group_manager::expire_offsets() {
-    // Kafka's offset expiration condition (ClassicGroup.offsetExpirationCondition): a simple group's
-    // offsets expire by their commit time, an Empty group's by the time it became empty; a group with
-    // members keeps its offsets.
-    const std::int64_t retention_ms = configs().integer("offsets.retention.minutes") * 60'000;
+    const std::int64_t retention_ms = offsets_retention_ms();
     const std::int64_t now = now_ms();
+    // partition_status() may forget a deleted partition's groups: ask it before walking the groups.
+    std::set<std::int32_t> partitions;
+    for (const auto& [id, g] : groups_) partitions.insert(g->partition());
+    std::set<std::int32_t> usable;
+    for (auto partition : partitions)
+        if (partition_status(partition) == error_code::none) usable.insert(partition);
     std::vector<std::string> ids;
-    for (const auto& [id, g] : groups_) ids.push_back(id);
+    for (const auto& [id, g] : groups_)
+        if (usable.contains(g->partition())) ids.push_back(id);
+
     std::size_t expired = 0;
     std::size_t groups_deleted = 0;
     for (const auto& id : ids) {
         group* g = find_group(id);
-        if (g == nullptr || g->type() != group_type::classic || partition_status(g->partition()) != error_code::none)
-            continue;
-        const auto& c = g->classic;
-        if (c.state != classic_state::empty) continue;
-        std::vector<model::topic_partition> tps;
-        for (const auto& [tp, o] : g->offsets) {
-            const std::int64_t base =
-                c.protocol_type && c.state_timestamp_ms >= 0 ? c.state_timestamp_ms : o.value.commit_timestamp;
-            const bool gone = o.value.expire_timestamp >= 0 ? now >= o.value.expire_timestamp
-                                                            : now - base >= retention_ms;
-            if (gone) tps.push_back(tp);
-        }
-        const std::size_t n = tps.size();
-        if (n > 0) {
-            auto deleting = delete_offsets(*g, std::move(tps));
-            if (co_await std::move(deleting) != error_code::none) continue;
-            expired += n;
-        }
+        if (g == nullptr || g->dead()) continue;
+        const std::int32_t partition = g->partition();
+        if (partition_status(partition) != error_code::none) continue;
         g = find_group(id);
-        if (g == nullptr || g->type() != group_type::classic || g->classic.state != classic_state::empty ||
-            !g->offsets.empty() || !g->classic.members.empty())
+        if (g == nullptr || g->dead()) continue;
+        auto plan = plan_expiry(*g, now, retention_ms);
+        if (plan.expired.empty() && !plan.delete_group) continue;
+
+        // One batch: the offsets' tombstones, then (if the group goes) the group's, as Kafka's
+        // cleanupGroupMetadata writes them; replaying it after a restart ends in the same place.
+        const group_type type = g->type();
+        std::vector<group_record> records;
+        for (const auto& tp : plan.expired)
+            records.push_back(group_record{encode_offset_commit_key(id, tp.topic, tp.partition), std::nullopt});
+        if (plan.delete_group) {
+            records.push_back(group_record{encode_group_metadata_key(id), std::nullopt});
+            if (type == group_type::consumer && g->consumer) {
+                for (auto& r : g->consumer->tombstones())
+                    records.push_back(group_record{std::move(r.key), std::nullopt});
+            }
+        }
+        auto persisting = persist(partition, std::move(records));
+        auto done = co_await std::move(persisting);
+        if (done.error != error_code::none) {
+            spdlog::warn("group {}: expired offsets not deleted ({})", id, model::error_name(done.error));
             continue;
-        std::vector<group_record> tombstone{group_record{encode_group_metadata_key(id), std::nullopt}};
-        auto persisting = persist(g->partition(), std::move(tombstone));
-        if ((co_await std::move(persisting)).error != error_code::none) continue;
+        }
+        // Apply what is still true after the write: a commit that landed after a tombstone stays,
+        // and a group that got a member or an offset meanwhile stays (its later records follow the
+        // tombstones in the log, so a restart rebuilds it too).
         g = find_group(id);
-        if (g && g->type() == group_type::classic && g->classic.state == classic_state::empty && g->offsets.empty() &&
-            g->classic.members.empty()) {
+        if (g == nullptr || g->dead()) continue;
+        for (std::size_t k = 0; k < plan.expired.size(); ++k) {
+            auto it = g->offsets.find(plan.expired[k]);
+            const model::offset at(done.first_offset.value() + static_cast<std::int64_t>(k));
+            if (it != g->offsets.end() && it->second.record_offset < at) {
+                g->offsets.erase(it);
+                ++expired;
+            }
+        }
+        if (plan.delete_group && g->type() == type && g->offsets.empty() && has_no_members(*g)) {
             remove_group(id);
             ++groups_deleted;
         }

@@ -173,9 +173,21 @@ public:
     // fn(partition) runs once the partition's records are replayed, before any request uses them.
     void add_loaded_hook(std::function<void(std::int32_t)> fn) { loaded_hooks_.push_back(std::move(fn)); }
 
-    // Removes offsets past their retention (offsets.retention.minutes) of groups without members, and
-    // then such groups that have no offsets left, as Kafka's cleanupGroupMetadata does.
+    // Offsets retention (Kafka's cleanupGroupMetadata, every offsets.retention.check.interval.ms):
+    // writes tombstones for the committed offsets past their retention and for the groups without
+    // members that have no offsets left, then forgets them. Which offsets expire: plan_expiry.
     awaitable<void> expire_offsets();
+
+    // What expiry does to one group now: the offsets whose retention has passed (Kafka's
+    // offsetExpirationCondition and isSubscribedToTopic of each group type; see the definition), and
+    // whether the group goes too (every offset expired, or none, and no members).
+    struct expiry_plan {
+        std::vector<model::topic_partition> expired;
+        bool delete_group = false;
+    };
+    static expiry_plan plan_expiry(const group& g, std::int64_t now_ms, std::int64_t retention_ms);
+    // offsets.retention.minutes in milliseconds, or tributary.test.offsets.retention.ms when set.
+    std::int64_t offsets_retention_ms() const;
 
 private:
     enum class load_state : std::uint8_t { loading, loaded };

@@ -425,6 +425,32 @@ TEST_F(offset_delete_test, ARunningConsumerGroupKeepsTheOffsetsOfTopicsItConsume
     EXPECT_EQ(left.offsets[0].tp.topic, "t");
 }
 
+TEST_F(offset_delete_test, AStableConsumerGroupLosesTheExpiredOffsetsOfTopicsItNoLongerConsumes) {
+    auto a = join_request();
+    a.protocols = {{"range", subscription({"t"})}};
+    auto j = join(a);
+    ASSERT_EQ(j.error, error_code::none);
+    ASSERT_EQ(sync_async(j, {{j.member_id, "x"}}).get().error, error_code::none);
+    offset_commit_args c;
+    c.group_id = group_id;
+    c.member_id = j.member_id;
+    c.generation_or_member_epoch = j.generation;
+    c.retention_time_ms = 0;  // OffsetCommit v2-4: past its retention at once
+    c.entries.push_back({model::topic_partition{"t", 0}, 1, -1, ""});
+    c.entries.push_back({model::topic_partition{"u", 0}, 2, -1, ""});
+    ASSERT_EQ(commit(route, c), (std::vector<error_code>{error_code::none, error_code::none}));
+
+    // Kafka's ClassicGroup.offsetExpirationCondition: a Stable consumer group's offsets of topics no
+    // member subscribes to expire; those of its topics stay while it consumes them.
+    on_shard(route.shard, [this]() { return gms[route.shard]->expire_offsets(); });
+    offset_fetch_args all;
+    all.group_id = group_id;
+    auto left = fetch(route, all);
+    ASSERT_EQ(left.offsets.size(), 1u);
+    EXPECT_EQ(left.offsets[0].tp.topic, "t");
+    EXPECT_EQ(state().state, classic_state::stable);
+}
+
 TEST_F(offset_delete_test, AGroupOfAnotherProtocolWithMembersRefusesAndAnUnknownGroupIsNotFound) {
     EXPECT_EQ(remove({{"t", 0}}).error, error_code::group_id_not_found);
     auto a = join_request();
