@@ -622,42 +622,54 @@ std::vector<coordinator_record> consumer_group::records_since(const persisted_st
 }
 
 void consumer_group::restore(const persisted_state& before, std::int64_t now_ms, std::int32_t session_timeout_ms) {
-    std::vector<consumer_member> restored;
-    restored.reserve(before.members.size());
+    struct timers {
+        std::int64_t session_deadline_ms = 0;
+        std::optional<std::int64_t> rebalance_deadline_ms;
+    };
+    std::map<std::string, timers, std::less<>> running;
+    for (const auto& [id, m] : members_) running.emplace(id, timers{m.session_deadline_ms, m.rebalance_deadline_ms});
+
+    // Rebuilt the way a load rebuilds it, from the records `before` stands for, so that every field
+    // the records carry comes back.
+    *this = consumer_group(group_id_);
+    consumer_group_record r;
+    r.group_id = group_id_;
+    r.type = consumer_group_metadata_type;
+    r.epoch = before.group_epoch;
+    replay(r, now_ms, session_timeout_ms);
+    r.type = consumer_group_partition_metadata_type;
+    r.topics = before.subscription_metadata;
+    replay(r, now_ms, session_timeout_ms);
     for (const auto& [id, saved] : before.members) {
-        const auto& [md, a] = saved;
-        consumer_member m;
-        m.member_id = id;
-        m.instance_id = md.instance_id;
-        m.rack_id = md.rack_id;
-        m.client_id = md.client_id;
-        m.client_host = md.client_host;
-        m.subscribed_topic_names = md.subscribed_topic_names;
-        m.subscribed_topic_regex = md.subscribed_topic_regex;
-        m.rebalance_timeout_ms = md.rebalance_timeout_ms;
-        m.server_assignor = md.server_assignor;
-        m.member_epoch = a.member_epoch;
-        m.previous_member_epoch = a.previous_member_epoch;
-        m.state = a.state;
-        m.assigned = a.assigned;
-        m.pending_revocation = a.pending_revocation;
-        const consumer_member* now = find_member(id);
-        m.session_deadline_ms = now ? now->session_deadline_ms : now_ms + session_timeout_ms;
-        if (m.state == member_state::unrevoked_partitions) {
-            m.rebalance_deadline_ms = now && now->rebalance_deadline_ms
-                                          ? *now->rebalance_deadline_ms
-                                          : now_ms + std::max(0, m.rebalance_timeout_ms);
-        }
-        restored.push_back(std::move(m));
+        r.member_id = id;
+        r.type = consumer_group_member_metadata_type;
+        r.metadata = saved.first;
+        replay(r, now_ms, session_timeout_ms);
+        r.type = consumer_group_current_member_assignment_type;
+        r.assignment = saved.second;
+        replay(r, now_ms, session_timeout_ms);
     }
-    group_epoch_ = before.group_epoch;
-    assignment_epoch_ = before.assignment_epoch;
-    subscription_metadata_ = before.subscription_metadata;
-    target_ = before.target;
-    members_.clear();
-    static_members_.clear();
-    partition_epochs_.clear();
-    for (auto& m : restored) set_member(std::move(m));
+    r.type = consumer_group_target_assignment_metadata_type;
+    r.epoch = before.assignment_epoch;
+    replay(r, now_ms, session_timeout_ms);
+    r.type = consumer_group_target_assignment_member_type;
+    for (const auto& [id, partitions] : before.target) {
+        r.member_id = id;
+        r.partitions = partitions;
+        replay(r, now_ms, session_timeout_ms);
+    }
+
+    for (auto& [id, m] : members_) {
+        auto it = running.find(id);
+        if (it != running.end()) m.session_deadline_ms = it->second.session_deadline_ms;
+        if (m.state != member_state::unrevoked_partitions) {
+            m.rebalance_deadline_ms.reset();
+        } else if (it != running.end() && it->second.rebalance_deadline_ms) {
+            m.rebalance_deadline_ms = it->second.rebalance_deadline_ms;
+        } else {
+            m.rebalance_deadline_ms = now_ms + std::max(0, m.rebalance_timeout_ms);
+        }
+    }
 }
 
 std::vector<coordinator_record> consumer_group::tombstones() const {

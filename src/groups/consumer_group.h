@@ -153,9 +153,10 @@ public:
     persisted_state persisted() const;
     std::vector<coordinator_record> records_since(const persisted_state& before) const;
     // Puts the group back as it was when `before` was taken: the undo of a change whose records could
-    // not be written (Kafka reverts its state to the last committed offset). Timers are not undone: a
-    // member keeps the session deadline it has now; one that comes back gets a session ending
-    // session_timeout_ms after now_ms (and, if it must revoke, a new rebalance timeout), as at load.
+    // not be written (Kafka reverts its state to the last committed offset). The group is rebuilt with
+    // replay() from the records `before` stands for. Timers are not undone: a member keeps the
+    // deadlines it has now; one that comes back gets a session ending session_timeout_ms after now_ms
+    // (and, if it must revoke, a new rebalance timeout), as at load.
     void restore(const persisted_state& before, std::int64_t now_ms, std::int32_t session_timeout_ms);
     // Every record of the group as a tombstone, the group epoch's last (DeleteGroups).
     std::vector<coordinator_record> tombstones() const;
