@@ -66,8 +66,8 @@ def produce(bootstrap: str, topic: str, partitions: int, per_partition: int) -> 
 def group_offsets(bootstrap: str, group: str) -> dict:
     """{(topic, partition): offset} the group has committed (Admin listConsumerGroupOffsets, i.e.
     OffsetFetch for every partition); raises while the coordinator cannot answer."""
-    futures = admin(bootstrap).list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
-                                                            request_timeout=10)
+    client = admin(bootstrap)  # alive until the answer is in
+    futures = client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=10)
     result = futures[group].result(30)
     return {(tp.topic, tp.partition): tp.offset for tp in result.topic_partitions if tp.offset >= 0}
 
@@ -75,7 +75,8 @@ def group_offsets(bootstrap: str, group: str) -> dict:
 def listed_groups(bootstrap: str) -> dict:
     """{group id: listing} from ListGroups; raises if any coordinator answered with an error (a
     partition of __consumer_offsets still loading)."""
-    result = admin(bootstrap).list_consumer_groups(request_timeout=10).result(30)
+    client = admin(bootstrap)
+    result = client.list_consumer_groups(request_timeout=10).result(30)
     if result.errors:
         raise AssertionError(f"ListGroups errors: {result.errors}")
     return {g.group_id: g for g in result.valid}
