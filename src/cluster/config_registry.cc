@@ -327,6 +327,10 @@ constexpr config_definition broker_configs[] = {
      "The server side assignors (uniform, range, or Kafka's class names for them); the first is the default "
      "for members that do not name one.",
      {}, false},
+    {"group.consumer.migration.policy", ct::string, "bidirectional", {},
+     "The online migration between classic and consumer groups: disabled, upgrade, downgrade or bidirectional "
+     "(case insensitive; checked at start-up by the group coordinator).",
+     {}, false},
     // Fetch.
     {"fetch.max.bytes", ct::int32, "57671680", at_least(1024), "The most bytes one Fetch response returns.", {},
      false, false},

@@ -7,6 +7,8 @@
 #include <map>
 
 #include "bytes/reader.h"
+#include "groups/consumer_protocol.h"
+#include "groups/embedded_protocol.h"
 #include "groups/group_manager.h"
 #include "protocol/wire.h"
 
@@ -145,6 +147,11 @@ awaitable<join_result> classic_protocol::join(join_args args) {
         if (!args.member_id.empty()) co_return join_error(error_code::unknown_member_id, args.member_id);
         g = &manager_.create_group(args.group_id, group_type::classic, args.partition);
         g->classic.state_timestamp_ms = manager_.now_ms();
+    }
+    if (g->type() == group_type::consumer && g->consumer && !g->consumer->is_empty()) {
+        // A consumer group with members takes the member in as a classic member (KIP-848 migration).
+        auto joining = manager_.consumer().classic_join(std::move(args));
+        co_return co_await std::move(joining);
     }
     if (g->type() == group_type::consumer && g->consumer && g->consumer->is_empty()) {
         // An empty consumer group becomes a classic group, as in Kafka (maybeDeleteEmptyConsumerGroup):
@@ -534,6 +541,7 @@ awaitable<sync_result> classic_protocol::sync(sync_args args) {
     auto fail = [](error_code e) { return sync_result{e, {}, {}, {}}; };
     if (auto e = check_group_id(args.group_id, args.partition); e != error_code::none) co_return fail(e);
     group* g = manager_.find_group(args.group_id);
+    if (g != nullptr && g->type() == group_type::consumer && g->consumer) co_return manager_.consumer().classic_sync(args);
     if (g == nullptr || g->type() != group_type::classic) co_return fail(error_code::unknown_member_id);
     auto& c = g->classic;
     if (c.state == classic_state::dead) co_return fail(error_code::coordinator_not_available);
@@ -596,6 +604,7 @@ awaitable<sync_result> classic_protocol::sync(sync_args args) {
 model::error_code classic_protocol::heartbeat(const heartbeat_args& args) {
     if (auto e = check_group_id(args.group_id, args.partition); e != error_code::none) return e;
     group* g = manager_.find_group(args.group_id);
+    if (g != nullptr && g->type() == group_type::consumer && g->consumer) return manager_.consumer().classic_heartbeat(args);
     if (g == nullptr || g->type() != group_type::classic) return error_code::unknown_member_id;
     auto& c = g->classic;
     if (c.state == classic_state::dead) return error_code::coordinator_not_available;
@@ -616,21 +625,25 @@ model::error_code classic_protocol::heartbeat(const heartbeat_args& args) {
     return error_code::none;
 }
 
-leave_result classic_protocol::leave(const std::string& group_id, std::int32_t partition,
-                                     const std::vector<leaving_member>& members) {
+awaitable<leave_result> classic_protocol::leave(std::string group_id, std::int32_t partition,
+                                                std::vector<leaving_member> members) {
     leave_result out;
     if (auto e = check_group_id(group_id, partition); e != error_code::none) {
         out.error = e;
-        return out;
+        co_return out;
     }
     group* g = manager_.find_group(group_id);
+    if (g != nullptr && g->type() == group_type::consumer && g->consumer) {
+        auto leaving = manager_.consumer().classic_leave(std::move(group_id), partition, std::move(members));
+        co_return co_await std::move(leaving);
+    }
     if (g == nullptr || g->type() != group_type::classic) {
         out.members.assign(members.size(), error_code::unknown_member_id);
-        return out;
+        co_return out;
     }
     if (g->dead()) {
         out.error = error_code::coordinator_not_available;
-        return out;
+        co_return out;
     }
     for (const auto& leaving : members) {
         auto& c = g->classic;
@@ -658,7 +671,57 @@ leave_result classic_protocol::leave(const std::string& group_id, std::int32_t p
         }
         out.members.push_back(e);
     }
-    return out;
+    co_return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// KIP-848 online migration
+
+void classic_protocol::abandon_requests(group& g, model::error_code e) {
+    for (auto& [id, m] : g.classic.members) {
+        if (m.awaiting_join) m.awaiting_join->complete(join_error(e, id));
+        if (m.awaiting_sync) m.awaiting_sync->complete(sync_result{e, {}, {}, {}});
+        m.awaiting_join.reset();
+        m.awaiting_sync.reset();
+    }
+}
+
+group_record classic_protocol::adopt_consumer_members(group& g, std::int32_t generation,
+                                                      const std::vector<classic_member_snapshot>& members) {
+    auto& c = g.classic;
+    c = classic_group{};
+    c.generation = generation;
+    c.protocol_type = "consumer";
+    for (const auto& in : members) {
+        classic_member m;
+        m.member_id = in.member_id;
+        m.group_instance_id = in.instance_id;
+        m.client_id = in.client_id;
+        m.client_host = in.client_host;
+        m.rebalance_timeout_ms = in.rebalance_timeout_ms;
+        m.session_timeout_ms = in.session_timeout_ms;
+        m.protocol_type = "consumer";
+        m.protocols = in.protocols;
+        touch(m);
+        if (m.group_instance_id) c.static_members[*m.group_instance_id] = m.member_id;
+        if (!c.leader_id) c.leader_id = m.member_id;
+        c.members.emplace(m.member_id, std::move(m));
+    }
+    transition(g, classic_state::stable);
+    if (!c.members.empty()) {
+        c.protocol_name = select_protocol(g);
+        // Each member's target assignment, in the version of its subscription for the chosen protocol.
+        for (const auto& in : members) {
+            auto& m = c.members.at(in.member_id);
+            const auto* md = m.metadata_for(*c.protocol_name);
+            m.assignment = encode_embedded_assignment(in.target, md ? embedded_version(*md) : 0);
+        }
+    }
+    group_record record{encode_group_metadata_key(g.id()), encode_group_metadata_value(metadata_value(g, nullptr))};
+    spdlog::info("group {}: downgraded to a classic group at generation {} with {} member(s)", g.id(), generation,
+                 c.members.size());
+    if (!c.members.empty()) prepare_rebalance(g, "the group was downgraded from a consumer group to a classic group");
+    return record;
 }
 
 // ---------------------------------------------------------------------------------------------------

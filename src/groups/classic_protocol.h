@@ -26,6 +26,11 @@
 // pass through unchanged. Only the protocol name is chosen here (each member votes for its most
 // preferred protocol that every member supports).
 //
+// KIP-848 mixed groups: JoinGroup, SyncGroup, Heartbeat and LeaveGroup for a group that is a consumer
+// group are handed to consumer_protocol (its classic members; consumer_protocol.h), JoinGroup only while
+// the consumer group has members (an empty one becomes classic here). The conversions between the two
+// group types use abandon_requests and adopt_consumer_members.
+//
 // Ownership: runs on its group_manager's shard only.
 #pragma once
 
@@ -34,7 +39,9 @@
 #include <string>
 #include <vector>
 
+#include "groups/consumer_group.h"
 #include "groups/group.h"
+#include "groups/group_manager.h"
 #include "model/error_code.h"
 #include "net/asio.h"
 
@@ -93,10 +100,19 @@ public:
     awaitable<join_result> join(join_args args);
     awaitable<sync_result> sync(sync_args args);
     model::error_code heartbeat(const heartbeat_args& args);
-    leave_result leave(const std::string& group_id, std::int32_t partition, const std::vector<leaving_member>& members);
+    awaitable<leave_result> leave(std::string group_id, std::int32_t partition, std::vector<leaving_member> members);
 
     // Removes a member as LeaveGroup and expiry do (KIP-345 admin removal uses it too).
     void remove_member(group& g, const std::string& member_id, std::string_view reason);
+
+    // KIP-848 online migration (consumer_protocol.h). Completes every waiting JoinGroup and SyncGroup of
+    // the classic group with `e` (before it becomes a consumer group).
+    void abandon_requests(group& g, model::error_code e);
+    // Makes `g` (already of classic type, with a fresh classic state) the classic group of a downgraded
+    // consumer group: Stable at `generation`, the members with their target assignments, the protocol
+    // voted as usual; then a rebalance starts. Returns the GroupMetadata record of the Stable group.
+    group_record adopt_consumer_members(group& g, std::int32_t generation,
+                                        const std::vector<classic_member_snapshot>& members);
 
     // The timeout for a new member's first join (KIP-394), as Kafka's.
     static constexpr std::chrono::milliseconds new_member_join_timeout{300'000};

@@ -530,15 +530,22 @@ protocol::consumer_group_heartbeat_response consumer_group::leave(
 }
 
 std::vector<std::string> consumer_group::expire(std::int64_t now_ms, const topic_view& topics) {
+    auto expired = due_members(now_ms);
+    for (const auto& id : expired) remove_member(id, topics);
+    return expired;
+}
+
+std::vector<std::string> consumer_group::due_members(std::int64_t now_ms) const {
     std::vector<std::string> expired;
     for (const auto& [id, m] : members_) {
         if (m.session_deadline_ms <= now_ms ||
             (m.rebalance_deadline_ms && *m.rebalance_deadline_ms <= now_ms &&
-             m.state == member_state::unrevoked_partitions)) {
+             m.state == member_state::unrevoked_partitions) ||
+            (m.join_deadline_ms && *m.join_deadline_ms <= now_ms) ||
+            (m.sync_deadline_ms && *m.sync_deadline_ms <= now_ms)) {
             expired.push_back(id);
         }
     }
-    for (const auto& id : expired) remove_member(id, topics);
     return expired;
 }
 
@@ -547,6 +554,8 @@ std::optional<std::int64_t> consumer_group::next_deadline() const {
     for (const auto& [_, m] : members_) {
         auto d = m.session_deadline_ms;
         if (m.rebalance_deadline_ms) d = std::min(d, *m.rebalance_deadline_ms);
+        if (m.join_deadline_ms) d = std::min(d, *m.join_deadline_ms);
+        if (m.sync_deadline_ms) d = std::min(d, *m.sync_deadline_ms);
         if (!next || d < *next) next = d;
     }
     return next;
@@ -558,6 +567,8 @@ model::error_code consumer_group::validate_offset_commit(std::string_view member
     if (member_epoch < 0 && members_.empty()) return ec::none;
     auto m = find_member(member_id);
     if (!m) return ec::unknown_member_id;
+    // A classic member commits with its generation, which is its member epoch, at any version.
+    if (m->classic) return member_epoch == m->member_epoch ? ec::none : ec::illegal_generation;
     if (api_version < 9) return ec::unsupported_version;
     if (member_epoch != m->member_epoch) return ec::stale_member_epoch;
     return ec::none;
@@ -568,7 +579,7 @@ model::error_code consumer_group::validate_offset_fetch(std::optional<std::strin
     if (!member_id && member_epoch < 0) return ec::none;
     auto m = member_id ? find_member(*member_id) : nullptr;
     if (!m) return ec::unknown_member_id;
-    if (member_epoch != m->member_epoch) return ec::stale_member_epoch;
+    if (member_epoch != m->member_epoch) return m->classic ? ec::illegal_generation : ec::stale_member_epoch;
     return ec::none;
 }
 
@@ -733,6 +744,10 @@ void consumer_group::replay(const consumer_group_record& r, std::int64_t now_ms,
             m.subscribed_topic_regex = md.subscribed_topic_regex;
             m.rebalance_timeout_ms = md.rebalance_timeout_ms;
             m.server_assignor = md.server_assignor;
+            m.classic = md.classic;
+            if (m.classic && !find_member(r.member_id)) {
+                m.session_deadline_ms = now_ms + m.classic->session_timeout_ms;
+            }
             set_member(std::move(m));
             return;
         }
@@ -772,7 +787,9 @@ void consumer_group::replay(const consumer_group_record& r, std::int64_t now_ms,
 
 void consumer_group::restart_timers(std::int64_t now_ms, std::int32_t session_timeout_ms) {
     for (auto& [_, m] : members_) {
-        m.session_deadline_ms = now_ms + session_timeout_ms;
+        m.session_deadline_ms = now_ms + (m.classic ? m.classic->session_timeout_ms : session_timeout_ms);
+        m.join_deadline_ms.reset();
+        m.sync_deadline_ms.reset();
         if (m.state == member_state::unrevoked_partitions) {
             m.rebalance_deadline_ms = now_ms + std::max(0, m.rebalance_timeout_ms);
         } else {
@@ -815,7 +832,7 @@ protocol::consumer_group_describe_response::described_group consumer_group::desc
         if (!m.subscribed_topic_regex.empty()) out.subscribed_topic_regex = m.subscribed_topic_regex;
         out.assignment = convert(m.assigned);
         out.target_assignment = convert(target_assignment(id));
-        out.member_type = 1;  // a consumer-protocol member (KIP-1099)
+        out.member_type = m.classic ? 0 : 1;  // KIP-1099: 0 classic, 1 consumer protocol
         g.members.push_back(std::move(out));
     }
     return g;

@@ -33,6 +33,7 @@
 #include "groups/assignor.h"
 #include "groups/consumer_group_records.h"
 #include "groups/consumer_member.h"
+#include "groups/embedded_protocol.h"
 #include "model/error_code.h"
 #include "model/fundamental.h"
 #include "protocol/messages/consumer_group_describe_response.h"
@@ -41,6 +42,18 @@
 
 namespace tributary::groups {
 
+// group.consumer.migration.policy: which online conversions between a classic group and a consumer
+// group are allowed (Kafka's ConsumerGroupMigrationPolicy). An empty group converts either way whatever
+// the policy says.
+enum class migration_policy : std::uint8_t { disabled, upgrade, downgrade, bidirectional };
+std::optional<migration_policy> parse_migration_policy(std::string_view name);  // case-insensitive
+inline bool upgrade_enabled(migration_policy p) {
+    return p == migration_policy::upgrade || p == migration_policy::bidirectional;
+}
+inline bool downgrade_enabled(migration_policy p) {
+    return p == migration_policy::downgrade || p == migration_policy::bidirectional;
+}
+
 // Broker configs of the consumer group protocol (Kafka's names, defaults and bounds).
 struct consumer_group_config {
     std::int32_t heartbeat_interval_ms = 5000;                         // group.consumer.heartbeat.interval.ms
@@ -48,6 +61,7 @@ struct consumer_group_config {
     std::int32_t max_size = std::numeric_limits<std::int32_t>::max();  // group.consumer.max.size
     // group.consumer.assignors, in order; the first is the default. REQUIRES: not empty.
     std::vector<const partition_assignor*> assignors{find_assignor("uniform"), find_assignor("range")};
+    migration_policy migration = migration_policy::bidirectional;  // group.consumer.migration.policy
 
     const partition_assignor* find(std::string_view name) const;
 };
@@ -90,6 +104,46 @@ std::optional<heartbeat_error> validate_heartbeat(const protocol::consumer_group
 // A response carrying only an error.
 protocol::consumer_group_heartbeat_response heartbeat_error_response(const heartbeat_error& error);
 
+// A member that uses the classic protocol, as it moves between a classic group and a consumer group
+// (KIP-848 online migration): what the classic group keeps of it.
+struct classic_member_snapshot {
+    std::string member_id;
+    std::optional<std::string> instance_id;
+    std::string client_id;
+    std::string client_host;
+    std::int32_t rebalance_timeout_ms = 0;
+    std::int32_t session_timeout_ms = 0;
+    std::vector<std::pair<std::string, bytes::byte_vector>> protocols;  // (name, metadata), preference order
+    // Upgrade: the metadata of the group's protocol (a ConsumerProtocolSubscription) and the member's
+    // assignment (a ConsumerProtocolAssignment, empty if it has none yet).
+    bytes::byte_vector subscription;
+    bytes::byte_vector assignment;
+    // Downgrade: the member's partitions in the consumer group's target assignment.
+    named_partitions target;
+};
+
+// A classic JoinGroup to a consumer group, after the handler and the MEMBER_ID_REQUIRED step.
+struct classic_join_request {
+    std::string member_id;  // REQUIRES: not empty
+    std::optional<std::string> instance_id;
+    std::int32_t session_timeout_ms = 0;
+    std::int32_t rebalance_timeout_ms = -1;
+    std::string protocol_type;
+    std::vector<std::pair<std::string, bytes::byte_vector>> protocols;
+};
+
+struct classic_join_outcome {
+    heartbeat_error error;
+    std::int32_t generation = -1;  // the member epoch
+    std::string protocol_name;     // the member's first protocol
+};
+
+struct classic_sync_outcome {
+    heartbeat_error error;
+    std::string protocol_name;
+    bytes::byte_vector assignment;  // ConsumerProtocolAssignment of the member's assigned partitions
+};
+
 class consumer_group {
 public:
     explicit consumer_group(std::string group_id) : group_id_(std::move(group_id)) {}
@@ -120,6 +174,8 @@ public:
     // Removes every member whose session expired (no heartbeat for session_timeout_ms) or that did
     // not revoke its partitions within its rebalance timeout, as Kafka's timers do. Returns their ids.
     std::vector<std::string> expire(std::int64_t now_ms, const topic_view& topics);
+    // The members expire() would remove at now_ms.
+    std::vector<std::string> due_members(std::int64_t now_ms) const;
     // The earliest session or rebalance deadline, if any member has one.
     std::optional<std::int64_t> next_deadline() const;
 
@@ -137,6 +193,42 @@ public:
 
     protocol::consumer_group_describe_response::described_group describe(
         const topic_view& topics, const consumer_group_config& config) const;
+
+    // Members that use the classic protocol (KIP-848 online migration; consumer_group_classic.cc).
+    // They join with JoinGroup (which updates the member and reconciles it, as a heartbeat does, with
+    // the owned partitions of its subscription), get their assigned partitions from SyncGroup, are told
+    // to rejoin by Heartbeat's REBALANCE_IN_PROGRESS, and leave with LeaveGroup; Kafka's checks and
+    // error codes (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, INCONSISTENT_GROUP_PROTOCOL, ...).
+    //
+    // Some protocol every classic member supports is among `protocols`, of type "consumer".
+    bool supports_classic_protocols(std::string_view protocol_type,
+                                    const std::vector<std::pair<std::string, bytes::byte_vector>>& protocols) const;
+    classic_join_outcome classic_join(const classic_join_request& req, const heartbeat_context& ctx,
+                                      const topic_view& topics, const consumer_group_config& config);
+    classic_sync_outcome classic_sync(const std::string& member_id, const std::optional<std::string>& instance_id,
+                                      std::int32_t generation, const std::optional<std::string>& protocol_type,
+                                      const std::optional<std::string>& protocol_name, std::int64_t now_ms,
+                                      const topic_view& topics);
+    model::error_code classic_heartbeat(const std::string& member_id, const std::optional<std::string>& instance_id,
+                                        std::int32_t generation, std::int64_t now_ms);
+    // One member of a LeaveGroup; an empty member id with an instance id is an administrative removal.
+    model::error_code classic_leave(const std::string& member_id, const std::optional<std::string>& instance_id,
+                                    const topic_view& topics);
+
+    // Upgrade (Kafka's ConsumerGroup.fromClassicGroup): fills this new, empty group with the members of
+    // a classic group of `generation`: each at member epoch `generation`, Stable, with its classic
+    // assignment as both its current and its target assignment. Returns an error message if a
+    // subscription or assignment does not parse (the group is then unusable).
+    std::optional<std::string> adopt_classic_members(std::int32_t generation,
+                                                     const std::vector<classic_member_snapshot>& members,
+                                                     const topic_view& topics, std::int64_t now_ms);
+    // Downgrade: `member_id` exists, uses the consumer protocol, and every other member uses the
+    // classic protocol.
+    bool all_classic_except(std::string_view member_id) const;
+    // Every member but `leaving`, with its target assignment, for the classic group that replaces this
+    // one (Kafka's ClassicGroup.fromConsumerGroup).
+    std::vector<classic_member_snapshot> classic_members_except(std::string_view leaving,
+                                                                const topic_view& topics) const;
 
     // Persistence in __consumer_offsets (consumer_group_records.h), as Kafka's group coordinator
     // writes and replays it. The caller takes persisted() before a change (heartbeat, expire) and
@@ -170,6 +262,17 @@ public:
 
 private:
     struct lookup_result;
+
+    // Steps 1-3 of a heartbeat for a member found (or created) and updated from a request: bumps the
+    // group epoch when its subscription changed, installs it, recomputes the target assignment if the
+    // epoch moved, and reconciles it with `owned`.
+    void update_and_reconcile(const consumer_member& before, consumer_member updated, const owned_partitions& owned,
+                              std::int64_t now_ms, const topic_view& topics, const consumer_group_config& config);
+    // The classic member of a SyncGroup/Heartbeat (Kafka's validateConsumerGroupMember), or an error.
+    consumer_member* find_classic_member(const std::string& member_id, const std::optional<std::string>& instance_id,
+                                         model::error_code& error);
+    // UNRELEASED_PARTITIONS and some partition of its target is still owned by another member.
+    bool waiting_on_unreleased(const consumer_member& m) const;
 
     protocol::consumer_group_heartbeat_response leave(const protocol::consumer_group_heartbeat_request& req,
                                                       const topic_view& topics);

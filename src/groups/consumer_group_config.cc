@@ -63,10 +63,22 @@ std::optional<std::string> load_consumer_group_config(const cluster::config_map&
     }
     if (assignors.empty()) return "group.consumer.assignors must name at least one assignor";
 
+    auto policy_it = props.find("group.consumer.migration.policy");
+    const std::string policy_name =
+        policy_it != props.end()
+            ? policy_it->second
+            : std::string(*cluster::find_broker_config("group.consumer.migration.policy")->default_value);
+    const auto policy = parse_migration_policy(policy_name);
+    if (!policy)
+        return "Invalid value " + policy_name +
+               " for configuration group.consumer.migration.policy: String must be one of (case insensitive): "
+               "DISABLED, DOWNGRADE, UPGRADE, BIDIRECTIONAL";
+
     out.session_timeout_ms = session;
     out.heartbeat_interval_ms = heartbeat;
     out.max_size = int_config(props, "group.consumer.max.size");
     out.assignors = std::move(assignors);
+    out.migration = *policy;
     return std::nullopt;
 }
 

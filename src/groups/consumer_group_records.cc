@@ -105,6 +105,7 @@ member_metadata metadata_of(const consumer_member& m) {
     out.subscribed_topic_regex = m.subscribed_topic_regex;
     out.rebalance_timeout_ms = m.rebalance_timeout_ms;
     out.server_assignor = m.server_assignor;
+    out.classic = m.classic;
     return out;
 }
 
@@ -163,8 +164,19 @@ coordinator_record member_metadata_record(std::string_view group, std::string_vi
     v.rebalance_timeout_ms = m.rebalance_timeout_ms;
     v.server_assignor = m.server_assignor;
     // ClassicMemberMetadata is null for a consumer-protocol member: the tagged field is left out, which
-    // the generated encoder does when the field holds its default.
-    v.classic_member_metadata = protocol::consumer_group_member_metadata_value::classic_member_metadata_type{};
+    // the generated encoder does when the field holds its default (an empty struct). A classic member
+    // always has a protocol, so its metadata is never the default and is written.
+    using classic_type = protocol::consumer_group_member_metadata_value::classic_member_metadata_type;
+    v.classic_member_metadata = classic_type{};
+    if (m.classic) {
+        auto& c = *v.classic_member_metadata;
+        c.session_timeout_ms = m.classic->session_timeout_ms;
+        for (const auto& [name, metadata] : m.classic->protocols) {
+            auto& p = c.supported_protocols.emplace_back();
+            p.name = name;
+            p.metadata = metadata;
+        }
+    }
     return {encode_versioned(member_key<protocol::consumer_group_member_metadata_key>(group, member),
                              consumer_group_member_metadata_type),
             encode_versioned(v, value_version)};
@@ -288,6 +300,14 @@ std::optional<consumer_group_record> decode_consumer_group_record(std::int16_t t
                 m.subscribed_topic_regex = v.subscribed_topic_regex.value_or("");
                 m.rebalance_timeout_ms = v.rebalance_timeout_ms;
                 m.server_assignor = std::move(v.server_assignor);
+                // An absent tag decodes as the default (an empty struct): a consumer member.
+                const auto& c = v.classic_member_metadata;
+                if (c && (c->session_timeout_ms != 0 || !c->supported_protocols.empty())) {
+                    classic_member_metadata classic;
+                    classic.session_timeout_ms = c->session_timeout_ms;
+                    for (const auto& p : c->supported_protocols) classic.protocols.emplace_back(p.name, p.metadata);
+                    m.classic = std::move(classic);
+                }
             }
             return out;
         }

@@ -57,6 +57,7 @@ struct member_metadata {
     std::string subscribed_topic_regex;  // empty: none (null in the record)
     std::int32_t rebalance_timeout_ms = -1;
     std::optional<std::string> server_assignor;
+    std::optional<classic_member_metadata> classic;  // ClassicMemberMetadata: null for consumer members
     bool operator==(const member_metadata&) const = default;
 };
 member_metadata metadata_of(const consumer_member& m);

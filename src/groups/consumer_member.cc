@@ -86,7 +86,7 @@ bool consumer_member::same_state(const consumer_member& o) const {
            state == o.state && rebalance_timeout_ms == o.rebalance_timeout_ms && client_id == o.client_id &&
            client_host == o.client_host && subscribed_topic_names == o.subscribed_topic_names &&
            subscribed_topic_regex == o.subscribed_topic_regex && server_assignor == o.server_assignor &&
-           assigned == o.assigned && pending_revocation == o.pending_revocation;
+           assigned == o.assigned && pending_revocation == o.pending_revocation && classic == o.classic;
 }
 
 consumer_member reconcile(

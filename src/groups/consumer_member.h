@@ -12,8 +12,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "bytes/bytes.h"
 #include "groups/assignor.h"
 
 namespace tributary::groups {
@@ -36,6 +38,15 @@ enum class member_state : std::int8_t {
     unreleased_partitions,  // at the target epoch, waiting for partitions other members still own
 };
 
+// What a member that uses the classic protocol (JoinGroup/SyncGroup/Heartbeat) in a consumer group
+// has besides a consumer-protocol member: Kafka's ClassicMemberMetadata (KIP-848 online migration).
+struct classic_member_metadata {
+    std::int32_t session_timeout_ms = 0;
+    // (name, metadata) in the member's preference order; the metadata is a ConsumerProtocolSubscription.
+    std::vector<std::pair<std::string, bytes::byte_vector>> protocols;
+    bool operator==(const classic_member_metadata&) const = default;
+};
+
 struct consumer_member {
     std::string member_id;
     std::optional<std::string> instance_id;
@@ -51,11 +62,21 @@ struct consumer_member {
     std::optional<std::string> server_assignor;
     topic_partitions assigned;            // the partitions the member may use
     topic_partitions pending_revocation;  // the partitions it must give up
+    // Set iff the member uses the classic protocol (it joined with JoinGroup, or was a member of a
+    // classic group that was converted).
+    std::optional<classic_member_metadata> classic;
 
     // Monotonic deadlines (milliseconds): the session (renewed by every heartbeat) and, while in
     // unrevoked_partitions, the rebalance timeout for revoking at the current member epoch.
     std::int64_t session_deadline_ms = 0;
     std::optional<std::int64_t> rebalance_deadline_ms;
+    // Classic members only: the member must send JoinGroup by `join_deadline_ms` (it was told to rejoin
+    // with REBALANCE_IN_PROGRESS) and SyncGroup by `sync_deadline_ms` (after its JoinGroup), else it is
+    // fenced (Kafka's consumer group join and sync timeouts).
+    std::optional<std::int64_t> join_deadline_ms;
+    std::optional<std::int64_t> sync_deadline_ms;
+
+    bool uses_classic_protocol() const { return classic.has_value(); }
 
     bool is_reconciled_to(std::int32_t target_epoch) const {
         return state == member_state::stable && member_epoch == target_epoch;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <deque>
 
+#include "groups/consumer_group_entry.h"
 #include "groups/consumer_group_records.h"
 #include "groups/group_manager.h"
 
@@ -63,6 +64,19 @@ consumer_group& make_consumer(group& g) {
 }
 
 }  // namespace
+
+// The consumer group inside a group's entry, for the migration code (consumer_group_entry.h).
+consumer_group& consumer_group_of(group& g) {
+    return consumer_of(g);
+}
+
+consumer_group& consumer_group_of(consumer_group_state& entry) {
+    return static_cast<consumer_group_entry&>(entry).group;
+}
+
+std::shared_ptr<consumer_group_state> new_consumer_group_entry(std::string id) {
+    return std::make_shared<consumer_group_entry>(std::move(id));
+}
 
 std::int64_t monotonic_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now().time_since_epoch()).count();
@@ -171,8 +185,13 @@ awaitable<protocol::consumer_group_heartbeat_response> consumer_protocol::heartb
     std::optional<classic_group> converted_from;
     if (g && g->type() == group_type::classic) {
         if (!g->classic.members.empty()) {
-            co_return error(ec::group_id_not_found,
-                         fmt::format("Group {} is not a consumer group.", req.group_id));
+            if (!joining) {
+                co_return error(ec::group_id_not_found,
+                                fmt::format("Group {} is not a consumer group.", req.group_id));
+            }
+            // KIP-848 online upgrade (consumer_migration.cc).
+            auto upgrading = upgrade_and_join(req, api_version, partition, std::move(client_id), std::move(client_host));
+            co_return co_await std::move(upgrading);
         }
         if (joining) {
             // An empty classic group becomes a consumer group (its committed offsets stay).
@@ -199,6 +218,14 @@ awaitable<protocol::consumer_group_heartbeat_response> consumer_protocol::heartb
     }
 
     auto& cg = consumer_of(*g);
+    if (req.member_epoch == leave_group_member_epoch && should_downgrade(cg, req.member_id)) {
+        // The last consumer-protocol member leaves a group of classic members: it becomes classic.
+        const auto* leaving = cg.find_member(req.member_id);
+        if (!req.instance_id || leaving->instance_id == req.instance_id) {
+            auto downgrading = downgrade_on_leave(req, partition);
+            co_return co_await std::move(downgrading);
+        }
+    }
     auto before = cg.persisted();
     heartbeat_context ctx;
     ctx.api_version = api_version;
@@ -334,6 +361,17 @@ awaitable<void> consumer_protocol::expire_due() {
         if (manager_.partition_status(g->partition()) != ec::none) continue;
         auto& cg = consumer_of(*g);
         auto view = topics();
+        const std::vector<std::string> leaving = cg.due_members(now_ms);
+        if (leaving.size() == 1 && should_downgrade(cg, leaving.front())) {
+            // The last consumer-protocol member is fenced and classic members remain (KIP-848 downgrade).
+            spdlog::info("group {}: member {} fenced (session or rebalance timeout)", id, leaving.front());
+            auto records = downgrade(*g, leaving.front());
+            auto downgrading = manager_.persist(g->partition(), std::move(records));
+            auto written = co_await std::move(downgrading);
+            if (written.error != ec::none)
+                spdlog::warn("group {}: downgrade not written ({})", id, model::error_name(written.error));
+            continue;
+        }
         auto before = cg.persisted();
         for (const auto& member : cg.expire(now_ms, view)) {
             spdlog::info("group {}: member {} fenced (session or rebalance timeout); epoch {}", id, member,

@@ -4,9 +4,21 @@
 // groups for the manager.
 //
 // Group types: a heartbeat that joins (epoch 0) creates a consumer group, or converts an empty classic
-// group (no members; its committed offsets stay) as Kafka does. A classic group with members is not
-// converted (Kafka's online migration is not implemented): GROUP_ID_NOT_FOUND, "not a consumer group".
-// The way back, an empty consumer group becoming classic on a JoinGroup, is classic_protocol's.
+// group (no members; its committed offsets stay) as Kafka does. KIP-848's online migration
+// (group.consumer.migration.policy; consumer_migration.cc):
+//   upgrade    a joining heartbeat to a classic group with members ("consumer" protocol type) converts
+//              it into a consumer group whose members use the classic protocol: each keeps its
+//              assignment at member epoch = the generation, and the join bumps the group epoch.
+//   mixed      classic members of a consumer group keep sending JoinGroup/SyncGroup/Heartbeat/
+//              LeaveGroup (classic_protocol hands them here): JoinGroup updates and reconciles the
+//              member as a heartbeat would, SyncGroup returns its assigned partitions, Heartbeat answers
+//              REBALANCE_IN_PROGRESS when it must rejoin; they are fenced by their own session timeout
+//              and by join and sync timeouts (their rebalance timeout).
+//   downgrade  when the last consumer-protocol member leaves (or is fenced) and classic members remain,
+//              the group becomes a classic group (Stable, generation = group epoch, each member with its
+//              target assignment) and a rebalance starts.
+// Otherwise a heartbeat to a classic group with members is GROUP_ID_NOT_FOUND ("not a consumer group").
+// The way back for an empty consumer group, becoming classic on a JoinGroup, is classic_protocol's.
 //
 // Durability: every change of a group (a heartbeat, a member fenced by a timeout) is written to the
 // group's __consumer_offsets partition as Kafka's ConsumerGroup* records (consumer_group_records.h)
@@ -26,6 +38,7 @@
 #include <string>
 
 #include "cluster/metadata_cache.h"
+#include "groups/classic_protocol.h"
 #include "groups/consumer_group.h"
 #include "groups/group.h"
 #include "groups/group_records.h"
@@ -68,7 +81,31 @@ public:
 
     const consumer_group_config& config() const { return config_; }
 
+    // The classic APIs for a consumer group (KIP-848 mixed groups; consumer_migration.cc). classic_protocol
+    // calls these for a group that is a consumer group; join only while it has members (an empty one
+    // becomes classic). Arguments as classic_protocol's, already validated there.
+    awaitable<join_result> classic_join(join_args args);
+    sync_result classic_sync(const sync_args& args);
+    model::error_code classic_heartbeat(const heartbeat_args& args);
+    awaitable<leave_result> classic_leave(std::string group_id, std::int32_t partition,
+                                          std::vector<leaving_member> members);
+
 private:
+    // Upgrade: converts the classic group of the request (which has members) into a consumer group
+    // and joins the member; GROUP_ID_NOT_FOUND when the policy or the group does not allow it, and the
+    // heartbeat's error (the group unchanged) when the join fails.
+    awaitable<protocol::consumer_group_heartbeat_response> upgrade_and_join(
+        const protocol::consumer_group_heartbeat_request& req, std::int16_t api_version, std::int32_t partition,
+        std::string client_id, std::string client_host);
+    // Downgrade (Kafka's validateOnlineDowngradeWithFencedMember): removing `leaving` leaves only classic
+    // members, at least one, no more than group.max.size, and the policy allows it.
+    bool should_downgrade(const consumer_group& cg, std::string_view leaving) const;
+    // Replaces the consumer group `g` by a classic group of its members but `leaving` and starts a
+    // rebalance. Returns the records to write: the consumer group's tombstones, then the classic group.
+    std::vector<group_record> downgrade(group& g, std::string_view leaving);
+    awaitable<protocol::consumer_group_heartbeat_response> downgrade_on_leave(
+        const protocol::consumer_group_heartbeat_request& req, std::int32_t partition);
+
     table_topic_view topics() const;
     // Appends the records of the group's change since `before` (none: nothing to write) and waits
     // until they are durable. On failure the change is undone (see the file comment; an empty classic

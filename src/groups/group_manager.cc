@@ -223,8 +223,15 @@ void group_manager::replay(std::int32_t partition, model::offset offset, const r
     } else if (key.is_group_metadata()) {
         group* g = find_group(key.group);
         if (!value) {
-            // Deleted: the group and whatever offsets it had (their tombstones came first).
-            if (g && g->type() == group_type::classic) remove_group(key.group);
+            // Deleted (their offsets' tombstones came first), or converted into a consumer group
+            // (KIP-848 upgrade: the consumer group's records follow), which keeps its offsets.
+            if (g && g->type() == group_type::classic) {
+                if (g->offsets.empty()) {
+                    remove_group(key.group);
+                } else {
+                    g->classic = classic_group{};
+                }
+            }
             return;
         }
         auto v = decode_group_metadata_value(*value, error);

@@ -22,7 +22,8 @@ awaitable<protocol::leave_group_response> leave_group_handler::handle(request_co
     } else {
         auto leave = [group_id = req.group_id, members](groups::group_manager& m,
                                                         std::int32_t partition) -> awaitable<groups::leave_result> {
-            co_return m.classic().leave(group_id, partition, members);
+            auto leaving_members = m.classic().leave(group_id, partition, members);
+            co_return co_await std::move(leaving_members);
         };
         auto leaving = ctx.broker->groups->on_coordinator(route, std::move(leave));
         result = co_await std::move(leaving);

@@ -1,5 +1,6 @@
-// A consumer-group member for test_consumer_groups.py (Java kafka-clients, classic protocol), run as its
-// own process so a test can kill -9 it.
+// A consumer-group member for test_consumer_groups.py and test_group_migration.py (Java kafka-clients,
+// classic protocol unless group.protocol=consumer is given), run as its own process so a test can kill
+// -9 it.
 //   java -cp 'tools/kafka-ref/lib/*' GroupMember.java BOOTSTRAP GROUP TOPIC OUT [key=value ...]
 // Writes JSON lines to OUT: {"e":"assigned"|"revoked","p":[...]} from the rebalance listener and
 // {"e":"rec","p":partition,"o":offset} for every record, written before the batch's offsets are committed
@@ -51,6 +52,11 @@ public class GroupMember {
         for (int i = 4; i < args.length; i++) {
             String[] kv = args[i].split("=", 2);
             props.put(kv[0], kv[1]);
+        }
+        if ("consumer".equals(props.get("group.protocol"))) {
+            // The broker sets these for the consumer protocol; the client refuses them.
+            props.remove("session.timeout.ms");
+            props.remove("heartbeat.interval.ms");
         }
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props);
         Thread main = Thread.currentThread();

@@ -251,13 +251,15 @@ TEST_F(classic_protocol_test, LeavingEmptiesTheGroupAndDeleteGroupsThenRemovesIt
     };
     EXPECT_EQ(on_shard(route.shard, remove), error_code::non_empty_group);
     auto left = on_shard(route.shard, [this, j]() -> awaitable<leave_result> {
-        co_return gms[route.shard]->classic().leave(group_id, route.partition, {leaving_member{j.member_id, {}}});
+        auto leaving = gms[route.shard]->classic().leave(group_id, route.partition, {leaving_member{j.member_id, {}}});
+        co_return co_await std::move(leaving);
     });
     ASSERT_EQ(left.members, std::vector<error_code>{error_code::none});
     auto s = wait_for([](const snapshot& s) { return s.state == classic_state::empty; });
     EXPECT_EQ(s.generation, 2);
     auto unknown = on_shard(route.shard, [this]() -> awaitable<leave_result> {
-        co_return gms[route.shard]->classic().leave(group_id, route.partition, {leaving_member{"nobody", {}}});
+        auto leaving = gms[route.shard]->classic().leave(group_id, route.partition, {leaving_member{"nobody", {}}});
+        co_return co_await std::move(leaving);
     });
     EXPECT_EQ(unknown.members, std::vector<error_code>{error_code::unknown_member_id});
     EXPECT_EQ(on_shard(route.shard, remove), error_code::none);
