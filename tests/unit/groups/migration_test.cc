@@ -1,7 +1,10 @@
 // KIP-848 online migration over real group managers and their __consumer_offsets log: a classic group
 // with a member is upgraded by a consumer-protocol join, keeps its committed offsets, comes back from a
 // restart as a consumer group with a classic member, and is downgraded (and rebalanced) when the
-// consumer-protocol member leaves; the downgrade survives a restart too. The policy can forbid both.
+// consumer-protocol member leaves; the downgrade survives a restart too. An upgrade that cannot be
+// written is undone. The policy can forbid both.
+#include <cerrno>
+
 #include "bytes/writer.h"
 #include "cluster/topic_commands.h"
 #include "group_fixture.h"
@@ -219,6 +222,27 @@ TEST_F(migration_test, AConsumerJoinUpgradesTheClassicGroupAndTheLastConsumerLea
     ASSERT_EQ(again.error, error_code::none);
     EXPECT_EQ(again.generation, 3);
     EXPECT_EQ(again.leader, j.member_id);
+}
+
+TEST_F(migration_test, AnUpgradeThatCannotBeWrittenLeavesTheClassicGroup) {
+    auto j = stable_classic_group();
+    fs.fail_nth_write(1, storage::make_errno(EIO));
+    auto joined = consumer_heartbeat("c", 0);
+    EXPECT_EQ(joined.error_code, model::to_int(error_code::coordinator_not_available));
+    auto s = state();
+    EXPECT_EQ(s.type, group_type::classic);
+    EXPECT_EQ(s.members, 1u);
+    EXPECT_EQ(s.generation, 1);
+    EXPECT_EQ(classic_heartbeat(j.member_id, 1), error_code::none);
+    // Once the log has repaired itself the upgrade goes through.
+    hb_response again;
+    for (int i = 0; i < 500; ++i) {
+        again = consumer_heartbeat("c", 0);
+        if (again.error_code == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(again.error_code, 0);
+    EXPECT_EQ(state().type, group_type::consumer);
 }
 
 class migration_disabled_test : public migration_test {
