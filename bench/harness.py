@@ -87,7 +87,7 @@ MODES = {
     # JVM, page cache and allocator for both).
     "quick": dict(e2e_linger_ms=0, pp_bytes=96 << 20, pp_cap=12, produce_s=4, e2e_s=8, warmup_s=2, e2e_tool_records=300, rounds=1,
                   jit_s=3),
-    # standard: three rounds like full, with shorter steps, so a quiet run fits in about 80 minutes.
+    # standard: three rounds like full, with shorter steps, so a quiet run fits in about 45 minutes.
     "standard": dict(e2e_linger_ms=0, pp_bytes=384 << 20, pp_cap=15, produce_s=6, e2e_s=12, warmup_s=3, e2e_tool_records=1000,
                      rounds=3, jit_s=4),
     "full": dict(e2e_linger_ms=0, pp_bytes=1 << 30, pp_cap=40, produce_s=15, e2e_s=30, warmup_s=5, e2e_tool_records=2000, rounds=3,
@@ -502,7 +502,7 @@ def main():
         rerun = {"index": len(meta.get("reruns", [])) + 1, "steps": list(steps),
                  "replaces": [list(x) for st in steps for x in STEPS[st]], "started": started, "rounds": rounds,
                  "brokers": brokers, "workloads": [workload_name(w) for w in work], "config": cfg,
-                 "load_start": load_start}
+                 "load_start": load_start, "tributary_commit": machine_info()["tributary_commit"]}
         meta.setdefault("reruns", []).append(rerun)
     else:
         meta = {

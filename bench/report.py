@@ -367,7 +367,7 @@ def main():
         if ["e2e", "franz-go"] in r["replaces"]:
             e2e_linger = r["config"].get("e2e_linger_ms", 10)
         rerun_lines += (f"| re-run {r['index']} | steps {', '.join(r['steps'])} repeated for {', '.join(r['brokers'])}, "
-                        f"{r['rounds']} round(s), started {r['started']}, load average {' / '.join(r['load_start'])} "
+                        f"{r['rounds']} round(s), started {r['started']}{', Tributary at commit ' + r['tributary_commit'] if r.get('tributary_commit') else ''}, load average {' / '.join(r['load_start'])} "
                         f"at the start; its rows replace the first run's for these steps |\n")
     linger_text = (f"producer linger {e2e_linger} ms: at these rates franz-go's default of 10 ms would be most of "
                    f"the latency, the same for both brokers" if e2e_linger != 10 else
@@ -387,7 +387,7 @@ Tributary / Kafka: above 1 is better for throughput, below 1 is better for laten
 
 ```
 bench/run.sh            # --quick (default): one round, short runs, a smoke test of the harness
-bench/run.sh --standard # three rounds, steps about half as long as --full's (about 80 minutes)
+bench/run.sh --standard # three rounds, steps about half as long as --full's (about 45 minutes)
 bench/run.sh --full     # three rounds, longer runs (about 2.5 hours; run it on a quiet machine)
 bench/run.sh --full --matrix full   # the whole cross product: 54 workloads (about 14x longer)
 ```

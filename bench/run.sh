@@ -5,7 +5,7 @@
 #                [--no-micro] [--no-report] [--report-only DIR]
 #
 #   --quick   (default) one round, short runs: a smoke test of the harness (~25 minutes)
-#   --standard  three rounds, steps about half as long as --full's (~80 minutes with the default matrix)
+#   --standard  three rounds, steps about half as long as --full's (~45 minutes with the default matrix)
 #   --full    three rounds (T K Kf T K Kf T K Kf), longer runs (~2.5 hours with the default matrix)
 #   --matrix full   the whole cross product (3 sizes x 2 acks x 3 partition counts x 3 codecs = 54
 #                   workloads, about 14x the default matrix's time)
