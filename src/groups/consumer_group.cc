@@ -285,6 +285,21 @@ std::vector<std::string> consumer_group::effective_subscription(const consumer_m
     return {all.begin(), all.end()};
 }
 
+void consumer_group::bump_epoch_on_subscription_change(const consumer_member& before,
+                                                       const consumer_member& updated, const topic_view& topics) {
+    bool bump = group_epoch_ == 0;
+    if (updated.subscribed_topic_names != before.subscribed_topic_names ||
+        updated.subscribed_topic_regex != before.subscribed_topic_regex) {
+        bump = true;
+    }
+    auto metadata = compute_subscription_metadata(topics, &updated, {});
+    if (metadata != subscription_metadata_) {
+        bump = true;
+        subscription_metadata_ = std::move(metadata);
+    }
+    if (bump) ++group_epoch_;
+}
+
 std::map<std::string, topic_info> consumer_group::compute_subscription_metadata(const topic_view& topics,
                                                                                 const consumer_member* extra,
                                                                                 std::string_view skip) const {
@@ -437,18 +452,7 @@ protocol::consumer_group_heartbeat_response consumer_group::heartbeat(
         target_[member_id] = std::move(moved);
     }
 
-    // A new group must move away from epoch 0 (Kafka's rule); so must any change of subscription.
-    bool bump = group_epoch_ == 0;
-    if (updated.subscribed_topic_names != before.subscribed_topic_names ||
-        updated.subscribed_topic_regex != before.subscribed_topic_regex) {
-        bump = true;
-    }
-    auto metadata = compute_subscription_metadata(topics, &updated, {});
-    if (metadata != subscription_metadata_) {
-        bump = true;
-        subscription_metadata_ = std::move(metadata);
-    }
-    if (bump) ++group_epoch_;
+    bump_epoch_on_subscription_change(before, updated, topics);
 
     // Install the member before the assignment so the assignor sees it.
     set_member(updated);

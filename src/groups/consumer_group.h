@@ -268,6 +268,10 @@ private:
     // epoch moved, and reconciles it with `owned`.
     void update_and_reconcile(const consumer_member& before, consumer_member updated, const owned_partitions& owned,
                               std::int64_t now_ms, const topic_view& topics, const consumer_group_config& config);
+    // Bumps the group epoch when `updated` changes the subscription (its own, or the metadata of the
+    // subscribed topics) or the group is new (epoch 0, Kafka's rule), and keeps the new metadata.
+    void bump_epoch_on_subscription_change(const consumer_member& before, const consumer_member& updated,
+                                           const topic_view& topics);
     // The classic member of a SyncGroup/Heartbeat (Kafka's validateConsumerGroupMember), or an error.
     consumer_member* find_classic_member(const std::string& member_id, const std::optional<std::string>& instance_id,
                                          model::error_code& error);

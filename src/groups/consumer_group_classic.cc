@@ -79,17 +79,7 @@ bool consumer_group::supports_classic_protocols(
 void consumer_group::update_and_reconcile(const consumer_member& before, consumer_member updated,
                                           const owned_partitions& owned, std::int64_t now_ms,
                                           const topic_view& topics, const consumer_group_config& config) {
-    bool bump = group_epoch_ == 0;
-    if (updated.subscribed_topic_names != before.subscribed_topic_names ||
-        updated.subscribed_topic_regex != before.subscribed_topic_regex) {
-        bump = true;
-    }
-    auto metadata = compute_subscription_metadata(topics, &updated, {});
-    if (metadata != subscription_metadata_) {
-        bump = true;
-        subscription_metadata_ = std::move(metadata);
-    }
-    if (bump) ++group_epoch_;
+    bump_epoch_on_subscription_change(before, updated, topics);
     const std::string member_id = updated.member_id;
     set_member(std::move(updated));
     if (group_epoch_ > assignment_epoch_) compute_target_assignment(topics, config);
