@@ -63,7 +63,7 @@ void broker::start() {
     for (auto& m : group_managers_) managers.push_back(m.get());
     groups_ = std::make_unique<groups::coordinator>(*shards_, metadata_, std::move(managers));
 
-    services_.config = &config_;
+    services_.data_dir = config_.data_dir;
     services_.metadata = &metadata_;
     services_.node_id = model::node_id(config_.node_id);
     services_.shards = shards_.get();

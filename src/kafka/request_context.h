@@ -11,7 +11,6 @@
 #include "bytes/bytes.h"
 
 #include "cluster/metadata_cache.h"
-#include "server/config.h"
 
 namespace tributary::net {
 class shard_set;
@@ -31,7 +30,7 @@ namespace tributary::kafka {
 // The services of this broker that handlers use. Owned by the server, outlives every request.
 // Members are read-only after start-up, so every shard may read them without synchronisation.
 struct broker_services {
-    const server::broker_config* config = nullptr;
+    std::string data_dir;  // log.dirs (the broker's one data directory), as configured
     const cluster::metadata_cache* metadata = nullptr;
     model::node_id node_id;
     net::shard_set* shards = nullptr;

@@ -56,9 +56,9 @@ awaitable<protocol::describe_log_dirs_response> describe_log_dirs_handler::handl
     response resp;
     auto& dir = resp.results.emplace_back();
     std::error_code ec;
-    dir.log_dir = std::filesystem::absolute(broker->config->data_dir, ec).lexically_normal().string();
+    dir.log_dir = std::filesystem::absolute(broker->data_dir, ec).lexically_normal().string();
     struct statvfs fs {};
-    if (::statvfs(broker->config->data_dir.c_str(), &fs) == 0) {
+    if (::statvfs(broker->data_dir.c_str(), &fs) == 0) {
         dir.total_bytes = static_cast<std::int64_t>(fs.f_blocks) * static_cast<std::int64_t>(fs.f_frsize);
         dir.usable_bytes = static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
     }
