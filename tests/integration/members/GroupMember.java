@@ -4,7 +4,8 @@
 //   java -cp 'tools/kafka-ref/lib/*' GroupMember.java BOOTSTRAP GROUP TOPIC OUT [key=value ...]
 // Writes JSON lines to OUT: {"e":"assigned"|"revoked","p":[...]} from the rebalance listener and
 // {"e":"rec","p":partition,"o":offset} for every record, written before the batch's offsets are committed
-// synchronously (at least once; nothing committed is skipped).
+// synchronously (at least once; nothing committed is skipped), and {"e":"commit-failed","why":...} when a
+// commit fails (it is retried after the next poll while the member owns the partition).
 import java.io.FileWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -74,21 +75,29 @@ public class GroupMember {
             public void onPartitionsLost(Collection<TopicPartition> ps) { emit("{\"e\":\"revoked\",\"p\":" + parts(ps) + "}"); }
         });
         emit("{\"e\":\"started\"}");
+        // Offsets processed but not yet committed. A commit can fail while the group rebalances
+        // (RebalanceInProgressException, an older generation or member epoch); the offsets of the
+        // partitions this member still owns are then committed again after the next poll, so the last
+        // records of a partition get committed even when no record follows them. Those of a partition
+        // taken away are dropped: its next owner starts from the last committed offset and processes
+        // them again (at least once).
+        Map<TopicPartition, OffsetAndMetadata> pending = new HashMap<>();
         try {
             while (true) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
-                Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     emit("{\"e\":\"rec\",\"p\":" + r.partition() + ",\"o\":" + r.offset() + "}");
-                    commit.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                    pending.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
                 }
-                if (!commit.isEmpty()) {
+                pending.keySet().retainAll(consumer.assignment());
+                if (!pending.isEmpty()) {
                     try {
-                        consumer.commitSync(commit);
+                        consumer.commitSync(pending);
+                        pending.clear();
                     } catch (WakeupException e) {
                         throw e;
                     } catch (Exception e) {
-                        emit("{\"e\":\"commit-failed\"}");
+                        emit("{\"e\":\"commit-failed\",\"why\":\"" + e.getClass().getSimpleName() + "\"}");
                     }
                 }
             }

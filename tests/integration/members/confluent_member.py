@@ -37,18 +37,25 @@ c.subscribe([topic], on_assign=lambda _c, ps: emit(e="assigned", p=[p.partition 
             on_revoke=lambda _c, ps: emit(e="revoked", p=[p.partition for p in ps]),
             on_lost=lambda _c, ps: emit(e="revoked", p=[p.partition for p in ps]))
 emit(e="started")
+# Offsets processed but not yet committed (partition -> next offset). A commit that fails while the group
+# rebalances is retried after the next poll for the partitions this member still owns, so a partition's
+# last records get committed even when nothing follows them; a partition taken away is dropped (its next
+# owner processes the uncommitted records again: at least once).
+pending = {}
 while running:
     msgs = c.consume(num_messages=200, timeout=0.2)
-    batch = {}
     for m in msgs:
         if m.error():
             continue
         emit(e="rec", p=m.partition(), o=m.offset())
-        batch[m.partition()] = m.offset() + 1
-    if batch:
+        pending[m.partition()] = m.offset() + 1
+    owned = {tp.partition for tp in c.assignment()}
+    pending = {p: o for p, o in pending.items() if p in owned}
+    if pending:
         try:
-            c.commit(offsets=[TopicPartition(topic, p, o) for p, o in batch.items()], asynchronous=False)
-        except Exception as e:  # a rebalance took the partition: its next owner reprocesses
+            c.commit(offsets=[TopicPartition(topic, p, o) for p, o in pending.items()], asynchronous=False)
+            pending = {}
+        except Exception as e:
             emit(e="commit-failed", why=str(e))
 c.close()
 emit(e="closed")
