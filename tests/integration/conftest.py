@@ -4,11 +4,13 @@ The broker binary is $TRIBUTARY_BIN, or build/release/src/app/tributary. Each te
 free loopback port with a fresh data directory; at teardown the broker gets SIGTERM and must exit 0
 without sanitizer reports.
 """
+import fcntl
 import os
 import pathlib
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -25,10 +27,47 @@ def broker_binary() -> pathlib.Path:
     return path
 
 
+# Brokers listen on ports below the kernel's ephemeral range (32768-60999 here). An ephemeral port (bind
+# to port 0) can be taken, between choosing it and the broker binding it or while a broker restarts on
+# it, by the source port of any client's outgoing connection; a port below the range never is. Each
+# pytest process claims blocks of 100 ports with an flock on /tmp/tributary-test-ports/<first>.lock, held
+# until it exits, and hands their ports out in order, so test runs side by side (two worktrees, or the
+# release and sanitizer passes at once) never get the same port.
+_PORT_FIRST, _PORT_END, _PORT_BLOCK = 20000, 32000, 100
+_PORT_LOCKS = pathlib.Path(tempfile.gettempdir()) / "tributary-test-ports"
+_claimed = []  # [lock file, next port, end] per claimed block; the last one is in use
+
+
+def _claim_port_block():
+    _PORT_LOCKS.mkdir(exist_ok=True)
+    for first in range(_PORT_FIRST, _PORT_END, _PORT_BLOCK):
+        if any(b[2] == first + _PORT_BLOCK for b in _claimed):
+            continue
+        lock = open(_PORT_LOCKS / f"{first}.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        _claimed.append([lock, first, first + _PORT_BLOCK])
+        return
+    raise RuntimeError(f"every block of test ports in {_PORT_FIRST}-{_PORT_END - 1} is claimed")
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port that no socket is bound to and that no test process was handed before."""
+    while True:
+        if not _claimed or _claimed[-1][1] >= _claimed[-1][2]:
+            _claim_port_block()
+        block = _claimed[-1]
+        port = block[1]
+        block[1] += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # something outside the tests holds it
+            return port
 
 
 def wait_until(predicate, timeout=20.0, interval=0.05, what="condition"):
@@ -38,6 +77,7 @@ def wait_until(predicate, timeout=20.0, interval=0.05, what="condition"):
             return
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
 
 
 class Broker:
