@@ -13,6 +13,10 @@ import pytest
 import kafka_wire
 from helpers import cluster, create_topic, end_offsets, eventually, unique_topic  # noqa: F401
 
+# Release broker only: each test is mostly a JVM start, and the requests these tools send (CreateTopics,
+# Metadata, ListOffsets, Fetch, a classic group) reach the sanitizer broker from the other suites.
+pytestmark = pytest.mark.release_only
+
 TOOLS = "org.apache.kafka.tools"
 
 

@@ -164,6 +164,7 @@ def test_confluent_kafka(cluster, codec, idempotence):
 # kafka-python
 
 
+@pytest.mark.release_only  # the slowest client here; the sanitizer broker gets every codec from the others
 @pytest.mark.parametrize("codec", CODECS)
 def test_kafka_python(cluster, codec):
     """100,000 records (soak: 500,000) with kafka-python's defaults (idempotence on, acks=all). kafka-python
