@@ -68,6 +68,7 @@ struct fixture {
                 auto a = co_await log->append(copy, model::leader_epoch(1), {});
                 if (!a) std::abort();
             }
+            log->set_high_watermark(log->durable_offset());  // as cluster::partition does with one replica
         }());
     }
     ~fixture() {

@@ -55,8 +55,12 @@ void run(asio::io_context& io, awaitable<void> a) {
 awaitable<void> appender(storage::log& l, bytes::byte_vector batch, std::size_t* remaining, bool acks_all) {
     while (*remaining > 0) {
         *remaining -= std::min(*remaining, batch.size());
-        auto r = co_await l.append(batch, model::leader_epoch(1), {.acks_all = acks_all});
+        // As cluster::partition does with one replica: acks=all waits for durability, and what is
+        // durable is committed (which lets retention delete it).
+        auto r = co_await l.append(batch, model::leader_epoch(1));
         if (!r) std::abort();
+        if (acks_all && co_await l.wait_durable(r->last_offset) != storage::storage_error::none) std::abort();
+        if (l.durable_offset() > l.high_watermark()) l.set_high_watermark(l.durable_offset());
     }
 }
 

@@ -32,6 +32,7 @@ awaitable<util::result<std::unique_ptr<metadata_log>, storage::storage_error>> m
     auto opened = co_await storage::log::open(env, data_dir / metadata_log_dir_name, metadata_log_config(),
                                               metadata_topic_id());
     if (!opened) co_return opened.error();
+    (*opened)->set_high_watermark((*opened)->durable_offset());  // what recovery kept is committed
     co_return std::unique_ptr<metadata_log>(new metadata_log(std::move(*opened)));
 }
 
@@ -88,10 +89,11 @@ awaitable<util::result<model::offset, storage::storage_error>> metadata_log::app
     auto batch = builder.build();
     if (!batch) co_return storage::storage_error::invalid_batch;  // only a bad compression level fails
     bytes::byte_vector bytes = std::move(*batch);
-    storage::append_options options;
-    options.acks_all = true;
-    auto appended = co_await log_->append(bytes::mutable_bytes_view(bytes), model::leader_epoch(0), options);
+    auto appended = co_await log_->append(bytes::mutable_bytes_view(bytes), model::leader_epoch(0));
     if (!appended) co_return appended.error();
+    // One controller: a record is committed once it is durable here.
+    if (auto e = co_await log_->wait_durable(appended->last_offset); e != storage::storage_error::none) co_return e;
+    log_->set_high_watermark(log_->durable_offset());
     co_return appended->last_offset;
 }
 

@@ -4,9 +4,86 @@ namespace tributary::cluster {
 
 partition::partition(asio::any_io_executor executor, model::topic_partition tp, model::uuid topic_id,
                      std::unique_ptr<storage::log> log)
-    : executor_(executor), tp_(std::move(tp)), topic_id_(topic_id), log_(std::move(log)) {}
+    : executor_(executor), tp_(std::move(tp)), topic_id_(topic_id), log_(std::move(log)) {
+    // What recovery kept is on disk; one replica needs nothing else to call it committed.
+    advance_high_watermark();
+}
 
 partition::~partition() = default;
+
+model::error_code partition::check_leader_epoch(std::int32_t current_leader_epoch) const {
+    const auto epoch = leader_epoch().value();
+    if (current_leader_epoch < 0 || current_leader_epoch == epoch) return model::error_code::none;
+    return current_leader_epoch > epoch ? model::error_code::unknown_leader_epoch
+                                        : model::error_code::fenced_leader_epoch;
+}
+
+model::offset partition::offset_of(read_bound bound) const {
+    switch (bound) {
+    case read_bound::high_watermark:
+        return log_->high_watermark();
+    case read_bound::last_stable:
+        return log_->last_stable_offset();
+    case read_bound::log_end:
+        break;
+    }
+    return log_->log_end_offset();
+}
+
+void partition::advance_high_watermark() {
+    if (log_->durable_offset() > log_->high_watermark()) log_->set_high_watermark(log_->durable_offset());
+}
+
+awaitable<storage::storage_error> partition::commit(model::offset last) {
+    auto e = co_await log_->wait_durable(last);
+    advance_high_watermark();
+    co_return e;
+}
+
+awaitable<util::result<storage::append_result, storage::storage_error>> partition::replicate(
+    bytes::mutable_bytes_view batches, replicate_options options) {
+    auto r = co_await log_->append(batches, leader_epoch(), {.origin = options.origin});
+    if (!r) co_return r;
+    if (options.acks_all) {
+        // A duplicate too: its first copy may still be waiting for its fsync.
+        if (auto e = co_await commit(r->last_offset); e != storage::storage_error::none) co_return e;
+        co_return r;
+    }
+    advance_high_watermark();
+    if (log_->high_watermark() < log_->log_end_offset() && !committing_ && !closing_) {
+        committing_ = true;
+        asio::co_spawn(executor_, commit_loop(), asio::detached);
+    }
+    co_return r;
+}
+
+awaitable<void> partition::commit_loop() {
+    // One loop per partition while acks=1 data waits for its fsync; it sleeps on the log.
+    while (!closing_ && !log_->offline() && log_->high_watermark() < log_->log_end_offset()) {
+        const auto e = co_await commit(model::offset(log_->log_end_offset().value() - 1));
+        if (e == storage::storage_error::log_offline || e == storage::storage_error::log_closed) break;
+    }
+    committing_ = false;
+    commit_stopped_.notify();
+}
+
+awaitable<util::result<storage::read_result, storage::storage_error>> partition::read(model::offset from,
+                                                                                      std::size_t max_bytes,
+                                                                                      read_bound bound,
+                                                                                      bool zero_copy) {
+    co_return co_await log_->read(from, max_bytes, offset_of(bound), /*min_one_batch=*/true, zero_copy);
+}
+
+awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>>
+partition::offset_for_timestamp(std::int64_t timestamp, read_bound bound) {
+    constexpr std::int64_t max_timestamp = -3;
+    if (timestamp == max_timestamp) co_return co_await log_->max_timestamp_offset(offset_of(bound));
+    co_return co_await log_->offset_for_timestamp(timestamp, offset_of(bound));
+}
+
+awaitable<util::result<model::offset, storage::storage_error>> partition::delete_records_before(model::offset offset) {
+    co_return co_await log_->delete_records_before(offset);
+}
 
 void partition::watch(model::offset seen, std::weak_ptr<data_waiter> w) {
     if (log_->high_watermark() > seen || closing_) {
@@ -41,8 +118,9 @@ awaitable<void> partition::watch_loop() {
 awaitable<void> partition::close() {
     closing_ = true;
     notify_watchers();
-    co_await log_->close();  // also ends any wait_high_watermark_above()
+    co_await log_->close();  // also ends any wait_high_watermark_above() and wait_durable()
     while (watching_) co_await watch_stopped_.wait();
+    while (committing_) co_await commit_stopped_.wait();
 }
 
 }  // namespace tributary::cluster

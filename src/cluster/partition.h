@@ -1,10 +1,22 @@
-// A partition this broker leads: its log plus the state Kafka keeps beside it (leader epoch, waiters
-// for new data). Owned by one shard; every member is used only on that shard's event loop.
+// A partition this broker leads, as the request handlers and the coordinators see it: append with an
+// acknowledgement policy, read below the high watermark or the last stable offset, the offsets Kafka
+// reports, the leader epoch check, and waiting for new data. Nothing outside the cluster layer touches
+// the partition's storage::log; in the manner of Redpanda's partition_proxy, this is the seam where
+// replication goes in.
+//
+// The high watermark is decided here, not in storage: the offset below which a record is committed, so
+// that no consumer sees a record that a crash or a failover could take back. With one replica (all we
+// have today) a record is committed once it is durable on this broker under the topic's flush policy
+// (storage::log::durable_offset); with replication it will be once a majority of replicas has it.
+//
+// Owned by one shard; every member is used only on that shard's event loop.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "model/error_code.h"
 #include "model/fundamental.h"
 #include "model/topic_partition.h"
 #include "net/asio.h"
@@ -27,6 +39,20 @@ private:
     net::event event_;
 };
 
+struct replicate_options {
+    // acks=all: complete once the batches are committed (the high watermark covers them); otherwise
+    // once they are written on this broker (acks=1; acks=0 answers nothing but appends the same way).
+    bool acks_all = false;
+    storage::append_origin origin = storage::append_origin::client;
+};
+
+// Where a read stops.
+enum class read_bound : std::uint8_t {
+    high_watermark,  // read_uncommitted consumers
+    last_stable,     // read_committed consumers
+    log_end,         // a coordinator loading its own partition
+};
+
 class partition {
 public:
     // REQUIRES: `executor` is the owning shard's, the one `log` was opened on.
@@ -36,20 +62,58 @@ public:
 
     const model::topic_partition& tp() const { return tp_; }
     const model::uuid& topic_id() const { return topic_id_; }
-    storage::log& log() { return *log_; }
-    const storage::log& log() const { return *log_; }
     // Single-node: the leader epoch is fixed at 0 until replication changes leaders.
     model::leader_epoch leader_epoch() const { return model::leader_epoch(0); }
+    // A request's current_leader_epoch against ours (Kafka's Partition.checkCurrentLeaderEpoch): none
+    // if it is unset (-1) or equal, FENCED_LEADER_EPOCH if older, UNKNOWN_LEADER_EPOCH if newer.
+    model::error_code check_leader_epoch(std::int32_t current_leader_epoch) const;
+
+    // Appends one or more validated record batches (storage::log::append) in the partition's leader
+    // epoch. REQUIRES: `batches` stays valid and unmodified until the returned awaitable completes.
+    awaitable<util::result<storage::append_result, storage::storage_error>> replicate(
+        bytes::mutable_bytes_view batches, replicate_options options);
+
+    // Whole batches from the one holding `from`, none at or past `bound` (storage::log::read, with at
+    // least one batch when there is one, KIP-74).
+    awaitable<util::result<storage::read_result, storage::storage_error>> read(model::offset from,
+                                                                               std::size_t max_bytes,
+                                                                               read_bound bound,
+                                                                               bool zero_copy = false);
+    // ListOffsets by timestamp (-3 = MAX_TIMESTAMP, KIP-734), below `bound`.
+    awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>> offset_for_timestamp(
+        std::int64_t timestamp, read_bound bound);
+
+    // DeleteRecords: log start offset up to `offset`; offset_out_of_range above the high watermark.
+    awaitable<util::result<model::offset, storage::storage_error>> delete_records_before(model::offset offset);
+
+    model::offset log_start_offset() const { return log_->log_start_offset(); }
+    model::offset high_watermark() const { return log_->high_watermark(); }
+    model::offset last_stable_offset() const { return log_->last_stable_offset(); }
+    model::offset log_end_offset() const { return log_->log_end_offset(); }
+    model::offset offset_of(read_bound bound) const;
+    std::uint64_t size_bytes() const { return log_->size_bytes(); }
+    const storage::log_config& config() const { return log_->config(); }
+    const storage::producer_state& producers() const { return log_->producers(); }
 
     // Registers `w` to be notified once, on its own executor, when the high watermark moves above
     // `seen`; notifies at once if it already has. Waiters that went away are simply skipped.
     void watch(model::offset seen, std::weak_ptr<data_waiter> w);
+
+    // The log itself, for the cluster layer's own upkeep (configs, retention, compaction, the
+    // directory); the handlers and coordinators use the calls above.
+    storage::log& log() { return *log_; }
 
     // Closes the log cleanly (flush, indexes, snapshot, clean-shutdown marker). Waiters are woken.
     // REQUIRES: called once; the partition may be destroyed when it completes.
     awaitable<void> close();
 
 private:
+    // Moves the high watermark up to what is committed now (single replica: the durable offset).
+    void advance_high_watermark();
+    // Waits for `last` to be committed and moves the high watermark over it.
+    awaitable<storage::storage_error> commit(model::offset last);
+    // While appended data is not committed yet, waits for it (an append that did not wait itself).
+    awaitable<void> commit_loop();
     awaitable<void> watch_loop();
     void notify_watchers();
 
@@ -60,8 +124,10 @@ private:
     std::vector<std::weak_ptr<data_waiter>> watchers_;
     model::offset notified_hw_{-1};
     bool watching_ = false;
+    bool committing_ = false;
     bool closing_ = false;
     net::event watch_stopped_{executor_};
+    net::event commit_stopped_{executor_};
 };
 
 }  // namespace tributary::cluster

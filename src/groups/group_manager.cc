@@ -127,13 +127,12 @@ void group_manager::forget_partition(std::int32_t partition) {
 
 awaitable<void> group_manager::load(std::int32_t partition, std::shared_ptr<cluster::partition> p) {
     const auto started = clock::now();
-    auto& log = p->log();
-    model::offset next = log.log_start_offset();
+    model::offset next = p->log_start_offset();
     std::size_t records = 0;
     std::string failure;
     protocol::record_reader reader;
-    while (!stopped_ && next < log.log_end_offset()) {
-        auto read = co_await log.read(next, load_read_bytes, log.log_end_offset(), true);
+    while (!stopped_ && next < p->log_end_offset()) {
+        auto read = co_await p->read(next, load_read_bytes, cluster::read_bound::log_end);
         if (!read) {
             failure = std::string(storage::to_string(read.error()));
             break;
@@ -316,13 +315,12 @@ awaitable<persist_result> group_manager::persist(std::int32_t partition, std::ve
         out.error = error_code::unknown_server_error;
         co_return out;
     }
-    if (batch->size() > static_cast<std::size_t>(p->log().config().max_message_bytes)) {
+    if (batch->size() > static_cast<std::size_t>(p->config().max_message_bytes)) {
         out.error = error_code::invalid_commit_offset_size;
         co_return out;
     }
-    storage::append_options options;
-    options.acks_all = true;
-    auto appended = co_await p->log().append(bytes::mutable_bytes_view(*batch), p->leader_epoch(), options);
+    auto appended = co_await p->replicate(bytes::mutable_bytes_view(*batch),
+                                          {.acks_all = true, .origin = storage::append_origin::client});
     if (!appended) {
         spdlog::warn("{}-{}: group metadata write failed: {}", cluster::consumer_offsets_topic, partition,
                      storage::to_string(appended.error()));

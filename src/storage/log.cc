@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cerrno>
@@ -46,6 +47,7 @@ log::log(log_env env, std::filesystem::path dir, log_config config, model::uuid 
       producers_(std::move(loaded.producers)),
       snapshots_(std::move(loaded.snapshots)),
       log_start_offset_(loaded.log_start_offset),
+      high_watermark_(loaded.log_start_offset),
       next_offset_(loaded.log_end_offset),
       written_offset_(loaded.log_end_offset),
       flushed_offset_(loaded.log_end_offset),
@@ -69,9 +71,11 @@ log::~log() {
     assert(closed_ && ops_in_flight_ == 0 && !flusher_running_);
 }
 
-model::offset log::high_watermark() const {
-    const model::offset durable = config_.fsync_before_ack() ? flushed_offset_ : written_offset_;
-    return std::max(log_start_offset_, durable);
+void log::set_high_watermark(model::offset hw) {
+    hw = std::clamp(hw, log_start_offset_, next_offset_);
+    if (hw == high_watermark_) return;
+    high_watermark_ = hw;
+    notify();
 }
 
 model::offset log::last_stable_offset() const {
@@ -254,12 +258,6 @@ awaitable<util::result<append_result, storage_error>> log::append(bytes::mutable
     if (options.origin == append_origin::client) {
         for (const auto& h : headers) {
             if (auto dup = producers_.find_duplicate(h)) {
-                if (options.acks_all) {
-                    if (auto e = co_await wait_for_high_watermark(dup->last_offset);
-                        e != storage_error::none) {
-                        co_return e;
-                    }
-                }
                 append_result r;
                 r.base_offset = dup->first_offset;
                 r.last_offset = dup->last_offset;
@@ -356,9 +354,6 @@ awaitable<util::result<append_result, storage_error>> log::append(bytes::mutable
         if (config_.flush_messages && unflushed_messages_ >= *config_.flush_messages) request_flush();
         if (config_.flush_ms) schedule_flush_timer();
     }
-    if (options.acks_all) {
-        if (auto e = co_await wait_for_high_watermark(last); e != storage_error::none) co_return e;
-    }
     append_result r;
     r.base_offset = base;
     r.last_offset = last;
@@ -396,8 +391,9 @@ awaitable<void> log::wait_high_watermark_above(model::offset seen) {
     while (high_watermark() <= seen && !closed_ && !offline_ && next_offset_ >= seen) co_await wait_change();
 }
 
-awaitable<storage_error> log::wait_for_high_watermark(model::offset o) {
-    while (high_watermark() <= o) {
+awaitable<storage_error> log::wait_durable(model::offset o) {
+    op_guard guard(*this);
+    while (durable_offset() <= o) {
         if (offline_) co_return storage_error::log_offline;
         if (next_offset_ <= o) co_return storage_error::truncated;
         if (config_.fsync_before_ack()) request_flush();

@@ -1,16 +1,18 @@
 // One partition's log: a directory of segments (docs/formats/segment.md) with Kafka's offsets model.
 //
-//   log_start_offset <= high_watermark <= flushed_offset|written_offset <= log_end_offset
+//   log_start_offset <= high_watermark <= log_end_offset,  durable_offset <= written_offset <= log_end_offset
 //
 // Offsets are assigned on the event loop when append() is called, so the order of appends is fixed when
 // they are issued; the batch bytes then go to the disk executor (FIFO) and `written_offset` advances as
-// writes complete, `flushed_offset` as fsyncs complete. The high watermark of this single-replica broker
-// is the offset below which data is durable under the topic's flush policy:
-//   - default (flush.messages and flush.ms unset): the flushed offset. An acks=all append returns after
-//     an fsync covers it; one fsync covers every append waiting at that moment (group commit).
+// writes complete, `flushed_offset` as fsyncs complete. The durable offset is the one below which data
+// survives a crash under the topic's flush policy:
+//   - default (flush.messages and flush.ms unset): the flushed offset. Every write is followed by an
+//     fsync; one fsync covers every append waiting at that moment (group commit).
 //   - flush.messages / flush.ms set: the written offset; fsyncs happen every N messages / T ms.
-// A consumer therefore never reads a record that a crash (of the process, or of the machine under the
-// default policy) could take back.
+// The high watermark is not the log's to decide: the partition that owns the log (cluster::partition)
+// sets it once its replication policy says the data is committed, and consumers read below it. The log
+// only keeps it within [log_start_offset, log_end_offset], wakes those who wait for it to move, and
+// bounds retention, DeleteRecords and compaction by it, as Kafka's UnifiedLog does.
 //
 // Ownership: a log belongs to one shard. Every member function must be called on that shard's event
 // loop (the executor open() ran on), and no two calls may overlap except as coroutines on that loop.
@@ -58,8 +60,6 @@ struct log_env {
 };
 
 struct append_options {
-    // acks=all: return only once the high watermark covers the appended batches.
-    bool acks_all = false;
     // client: assign offsets and check idempotence; coordinator: transaction markers (epoch checks
     // only); replication: keep the offsets and leader epoch in the batches, check nothing.
     append_origin origin = append_origin::client;
@@ -144,7 +144,8 @@ public:
     // records). For client and coordinator origins the log assigns offsets from log_end_offset(), sets
     // the partition leader epoch (patching the caller's bytes in place, outside the CRC) and, under
     // LogAppendTime, stamps the time. Idempotence is checked per producer_state.h, all batches or none.
-    // Returns once the bytes are written (acks=1), or once the high watermark covers them (acks_all).
+    // Returns once the bytes are written; wait_durable() waits for the flush policy to cover them.
+    // A duplicate returns its original offsets at once: those may not be durable yet either.
     // REQUIRES: `batches` stays valid and unmodified until the returned awaitable completes.
     awaitable<util::result<append_result, storage_error>> append(bytes::mutable_bytes_view batches,
                                                                  model::leader_epoch leader_epoch,
@@ -194,10 +195,12 @@ public:
     // go on. The first dirty offset is kept in memory: after a restart the whole log is dirty once.
     awaitable<util::result<compaction_result, storage_error>> compact(compaction_options options = {});
 
-    // Wait until offset `o` is written / flushed (starting a flush if needed). Errors: log_offline,
-    // truncated (o was removed), log_closed.
+    // Wait until offset `o` is written / flushed / durable under the flush policy (starting a flush if
+    // needed). Errors: log_offline, truncated (o was removed), log_closed; wait_written and wait_flushed
+    // also the error of a failed write that did not reach `o`.
     awaitable<storage_error> wait_written(model::offset o);
     awaitable<storage_error> wait_flushed(model::offset o);
+    awaitable<storage_error> wait_durable(model::offset o);
     // Flushes everything appended so far.
     awaitable<storage_error> flush();
     // Completes once high_watermark() > `seen`, or the log is closed, offline or truncated below `seen`
@@ -217,7 +220,12 @@ public:
 
     model::offset log_start_offset() const { return log_start_offset_; }
     model::offset log_end_offset() const { return next_offset_; }
-    model::offset high_watermark() const;
+    // Set by the owner (see the top of this file), clamped to [log_start_offset, log_end_offset]; it may
+    // go down (a replica that truncates). A new log, or one just opened, starts at its log start offset.
+    model::offset high_watermark() const { return high_watermark_; }
+    void set_high_watermark(model::offset hw);
+    // The offset below which appended data survives a crash under the flush policy.
+    model::offset durable_offset() const { return config_.fsync_before_ack() ? flushed_offset_ : written_offset_; }
     // min(high watermark, first offset of an open transaction): what read_committed consumers may see.
     model::offset last_stable_offset() const;
     model::offset written_offset() const { return written_offset_; }
@@ -260,7 +268,6 @@ private:
     void mark_dirty();
     void roll(std::int64_t now_ms);
     storage_error on_write_done(std::uint64_t generation, const write_outcome& w, model::offset next);
-    awaitable<storage_error> wait_for_high_watermark(model::offset o);
 
     // Flushing.
     void request_flush();
@@ -297,8 +304,10 @@ private:
     std::deque<std::shared_ptr<segment>> segments_;  // never empty; back() is the active segment
     producer_state producers_;
     std::set<model::offset> snapshots_;
-    // Invariant: log_start_offset_ <= next_offset_; flushed_offset_ <= written_offset_ <= next_offset_.
+    // Invariant: log_start_offset_ <= high_watermark_ <= next_offset_;
+    //            flushed_offset_ <= written_offset_ <= next_offset_.
     model::offset log_start_offset_{0};
+    model::offset high_watermark_{0};
     model::offset next_offset_{0};
     model::offset written_offset_{0};
     model::offset flushed_offset_{0};

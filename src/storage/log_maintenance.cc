@@ -150,6 +150,7 @@ awaitable<storage_error> log::truncate_locked(model::offset offset) {
     cut->set_unsynced(false);
     ++generation_;
     next_offset_ = scan.next_offset;
+    high_watermark_ = std::min(high_watermark_, next_offset_);
     written_offset_ = next_offset_;
     flushed_offset_ = std::min(flushed_offset_, next_offset_);
     producers_ = std::move(r.producers.state);
@@ -261,6 +262,7 @@ awaitable<storage_error> log::delete_front_segments(std::size_t count, model::of
         segments_.pop_front();
     }
     log_start_offset_ = std::max(log_start_offset_, new_log_start);
+    high_watermark_ = std::max(high_watermark_, log_start_offset_);
     const model::offset first_base = segments_.front()->base_offset();
     std::vector<model::offset> old_snapshots;
     for (auto it = snapshots_.begin(); it != snapshots_.end() && *it < first_base;) {

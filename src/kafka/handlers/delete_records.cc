@@ -25,15 +25,15 @@ awaitable<deleted> delete_before(std::shared_ptr<cluster::partition> p, deletion
         out.error = error_code::not_leader_or_follower;
         co_return out;
     }
-    auto& log = p->log();
     // Kafka: -1 means "up to the high watermark"; anything else must lie in [0, high watermark].
-    std::int64_t target = d.offset == -1 ? log.high_watermark().value() : d.offset;
-    if (target < 0 || target > log.high_watermark().value()) {
+    const std::int64_t hw = p->high_watermark().value();
+    std::int64_t target = d.offset == -1 ? hw : d.offset;
+    if (target < 0 || target > hw) {
         out.error = error_code::offset_out_of_range;
-        out.low_watermark = log.log_start_offset().value();
+        out.low_watermark = p->log_start_offset().value();
         co_return out;
     }
-    auto r = co_await log.delete_records_before(model::offset(target));
+    auto r = co_await p->delete_records_before(model::offset(target));
     if (!r) {
         out.error = storage::to_error_code(r.error());
         co_return out;

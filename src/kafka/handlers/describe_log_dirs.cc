@@ -25,9 +25,8 @@ awaitable<std::vector<partition_size>> sizes_on(cluster::partition_manager* pm, 
     std::vector<partition_size> out;
     for (const auto& [tp, p] : pm->partitions()) {
         if (wanted && !wanted->contains(tp)) continue;
-        const auto& log = p->log();
-        out.push_back(partition_size{tp, static_cast<std::int64_t>(log.size_bytes()),
-                                     std::max<std::int64_t>(0, log.log_end_offset().value() - log.high_watermark().value())});
+        out.push_back(partition_size{tp, static_cast<std::int64_t>(p->size_bytes()),
+                                     std::max<std::int64_t>(0, p->log_end_offset().value() - p->high_watermark().value())});
     }
     co_return out;
 }

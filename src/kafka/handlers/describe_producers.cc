@@ -21,7 +21,7 @@ awaitable<partition_response> describe(std::shared_ptr<cluster::partition> p, qu
         out.error_code = model::to_int(error_code::not_leader_or_follower);
         co_return out;
     }
-    for (const auto& [id, entry] : p->log().producers().producers()) {
+    for (const auto& [id, entry] : p->producers().producers()) {
         auto& s = out.active_producers.emplace_back();
         s.producer_id = id;
         s.producer_epoch = entry.epoch.value();

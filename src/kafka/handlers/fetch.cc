@@ -53,18 +53,15 @@ awaitable<partition_read> read_partition(std::shared_ptr<cluster::partition> p, 
         out.error = error_code::not_leader_or_follower;
         co_return out;
     }
-    const auto epoch = p->leader_epoch().value();
-    if (item.current_leader_epoch >= 0 && item.current_leader_epoch != epoch) {
-        out.error = item.current_leader_epoch > epoch ? error_code::unknown_leader_epoch : error_code::fenced_leader_epoch;
+    if (auto e = p->check_leader_epoch(item.current_leader_epoch); e != error_code::none) {
+        out.error = e;
         co_return out;
     }
-    auto& log = p->log();
-    auto upper = committed ? log.last_stable_offset() : log.high_watermark();
-    auto r = co_await log.read(model::offset(item.fetch_offset), max_bytes, upper, /*min_one_batch=*/true,
-                               zero_copy);
-    out.high_watermark = log.high_watermark().value();
-    out.last_stable_offset = log.last_stable_offset().value();
-    out.log_start_offset = log.log_start_offset().value();
+    const auto bound = committed ? cluster::read_bound::last_stable : cluster::read_bound::high_watermark;
+    auto r = co_await p->read(model::offset(item.fetch_offset), max_bytes, bound, zero_copy);
+    out.high_watermark = p->high_watermark().value();
+    out.last_stable_offset = p->last_stable_offset().value();
+    out.log_start_offset = p->log_start_offset().value();
     if (!r) {
         out.error = storage::to_error_code(r.error());
         co_return out;

@@ -30,13 +30,6 @@ struct found {
     std::int32_t leader_epoch = -1;
 };
 
-// Separate statements, not `cond ? co_await a : co_await b`: GCC 12 mishandles the temporaries of a
-// co_await inside a conditional expression.
-awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>> by_timestamp(
-    storage::log& log, std::int64_t timestamp, model::offset upper) {
-    if (timestamp == max_timestamp) co_return co_await log.max_timestamp_offset(upper);
-    co_return co_await log.offset_for_timestamp(timestamp, upper);
-}
 
 awaitable<found> find_offset(std::shared_ptr<cluster::partition> p, lookup q) {
     found out;
@@ -44,21 +37,20 @@ awaitable<found> find_offset(std::shared_ptr<cluster::partition> p, lookup q) {
         out.error = error_code::not_leader_or_follower;
         co_return out;
     }
-    const auto epoch = p->leader_epoch().value();
-    if (q.current_leader_epoch >= 0 && q.current_leader_epoch != epoch) {
-        out.error = q.current_leader_epoch > epoch ? error_code::unknown_leader_epoch : error_code::fenced_leader_epoch;
+    if (auto e = p->check_leader_epoch(q.current_leader_epoch); e != error_code::none) {
+        out.error = e;
         co_return out;
     }
-    auto& log = p->log();
-    const auto upper = q.read_committed ? log.last_stable_offset() : log.high_watermark();
+    const auto epoch = p->leader_epoch().value();
+    const auto bound = q.read_committed ? cluster::read_bound::last_stable : cluster::read_bound::high_watermark;
     switch (q.timestamp) {
     case latest:
-        out.offset = upper.value();
+        out.offset = p->offset_of(bound).value();
         out.leader_epoch = epoch;
         co_return out;
     case earliest:
     case earliest_local:
-        out.offset = log.log_start_offset().value();
+        out.offset = p->log_start_offset().value();
         out.leader_epoch = epoch;
         co_return out;
     case latest_tiered:
@@ -71,7 +63,7 @@ awaitable<found> find_offset(std::shared_ptr<cluster::partition> p, lookup q) {
         out.error = error_code::invalid_request;
         co_return out;
     }
-    auto r = co_await by_timestamp(log, q.timestamp, upper);
+    auto r = co_await p->offset_for_timestamp(q.timestamp, bound);
     if (!r) {
         out.error = storage::to_error_code(r.error());
         co_return out;

@@ -90,9 +90,7 @@ partition_result from_append(const util::result<storage::append_result, storage:
 
 awaitable<void> run_append(std::shared_ptr<cluster::partition> p, bytes::mutable_bytes_view batches, bool acks_all,
                            std::shared_ptr<bytes::uninit_buffer> frame, std::shared_ptr<append_state> state) {
-    storage::append_options options;
-    options.acks_all = acks_all;
-    auto r = co_await p->log().append(batches, p->leader_epoch(), options);
+    auto r = co_await p->replicate(batches, {.acks_all = acks_all});
     state->result = from_append(r);
     state->done = true;
     state->done_event.notify();

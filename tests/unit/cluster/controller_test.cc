@@ -256,7 +256,8 @@ TEST_F(controller_test, AnUndecodableRecordStopsTheStart) {
         const bytes::byte_vector junk{0x01, 0x7f, 0x00};  // record type 127: not ours
         b.add(0, std::nullopt, bytes::bytes_view(junk));
         auto batch = std::move(b.build()).value();
-        co_await (*l)->append(batch, model::leader_epoch(0), {.acks_all = true});
+        auto appended = co_await (*l)->append(batch, model::leader_epoch(0));
+        co_await (*l)->wait_durable(appended->last_offset);
         co_await (*l)->close();
     });
     try {

@@ -51,7 +51,7 @@ TEST_F(log_append_read, ReadReturnsTheStoredBytesOfWholeBatches) {
     auto second = make_batch({.records = 3});
     ASSERT_TRUE(append(first).ok());
     bytes::byte_vector second_copy = second;
-    ASSERT_TRUE(run(io, lg->append(second_copy, model::leader_epoch(7), {.acks_all = true})).ok());
+    ASSERT_TRUE(run(io, append_committed(*lg, second_copy, model::leader_epoch(7))).ok());
     auto r = read(model::offset(0));
     ASSERT_TRUE(r.ok());
     auto hs = headers_of(r->records);

@@ -103,7 +103,7 @@ TEST_F(log_disk_full, ConcurrentAppendsBehindAFailedRollAllFailAndNoneIsVisible)
             asio::co_spawn(
                 ex,
                 [&, i]() -> awaitable<void> {
-                    results[i] = co_await lg->append(batches[i], model::leader_epoch(1), {.acks_all = true});
+                    results[i] = co_await append_committed(*lg, batches[i], model::leader_epoch(7));
                 },
                 asio::detached);
         }

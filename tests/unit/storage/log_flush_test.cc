@@ -20,7 +20,7 @@ std::vector<util::result<append_result, storage_error>> append_concurrently(
             asio::co_spawn(
                 ex,
                 [&, i]() -> awaitable<void> {
-                    results[i] = co_await l.append(batches[i], model::leader_epoch(1), {.acks_all = true});
+                    results[i] = co_await append_committed(l, batches[i], model::leader_epoch(7));
                 },
                 asio::detached);
         }
@@ -49,28 +49,46 @@ TEST_F(log_flush, AcksAllWaitsForAnFsyncByDefault) {
     open_log();
     run(io, [&]() -> awaitable<void> {
         auto b = make_batch({.records = 2});
-        auto r = co_await lg->append(b, model::leader_epoch(1), {.acks_all = true});
+        auto r = co_await append_committed(*lg, b, model::leader_epoch(7));
         EXPECT_TRUE(r.ok());
         EXPECT_GT(lg->flushed_offset(), r->last_offset);
         EXPECT_GE(fs.datasync_count(), 1u);
     }());
 }
 
-TEST_F(log_flush, HighWatermarkIsTheFlushedOffsetByDefault) {
+TEST_F(log_flush, DurableOffsetIsTheFlushedOffsetByDefault) {
     open_log();
     run(io, [&]() -> awaitable<void> {
         auto b = make_batch({.records = 2});
-        auto r = co_await lg->append(b, model::leader_epoch(1), {.acks_all = false});
+        auto r = co_await lg->append(b, model::leader_epoch(1));
         EXPECT_TRUE(r.ok());
-        // Written, not yet fsynced: consumers must not see it.
+        // Written, not yet fsynced: not durable, and the high watermark is not the log's to move.
         EXPECT_EQ(lg->written_offset(), model::offset(2));
         EXPECT_EQ(lg->flushed_offset(), model::offset(0));
+        EXPECT_EQ(lg->durable_offset(), model::offset(0));
         EXPECT_EQ(lg->high_watermark(), model::offset(0));
-        auto data = co_await lg->read(model::offset(0), 1 << 20, lg->high_watermark(), true);
-        EXPECT_TRUE(data.ok() && data->records.empty());
     }());
-    // The append still started a flush, so the record becomes visible without anyone waiting for it.
+    // The append still started a flush, so the data becomes durable without anyone waiting for it.
+    EXPECT_EQ(lg->durable_offset(), model::offset(2));
+    EXPECT_EQ(lg->high_watermark(), model::offset(0));
+}
+
+TEST_F(log_flush, TheHighWatermarkIsSetFromOutsideWithinTheLog) {
+    open_log();
+    for (int i = 0; i < 3; ++i) append_ok({.records = 2}, {.acks_all = true});
+    lg->set_high_watermark(model::offset(4));
+    EXPECT_EQ(lg->high_watermark(), model::offset(4));
+    auto r = read(model::offset(0));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(headers_of(r->records).size(), 2u);  // reads stop at the high watermark
+    EXPECT_EQ(r->high_watermark, model::offset(4));
+    lg->set_high_watermark(model::offset(100));  // clamped to the log end
+    EXPECT_EQ(lg->high_watermark(), model::offset(6));
+    lg->set_high_watermark(model::offset(2));  // a replica may move it down
     EXPECT_EQ(lg->high_watermark(), model::offset(2));
+    lg->set_high_watermark(model::offset(6));
+    ASSERT_TRUE(run(io, lg->truncate_to(model::offset(4))).ok());  // truncation takes it down with the log
+    EXPECT_EQ(lg->high_watermark(), model::offset(4));
 }
 
 TEST_F(log_flush, RelaxedPolicyAcksAfterTheWriteAndExposesWrittenData) {

@@ -159,7 +159,7 @@ TEST_F(log_recovery, AcknowledgedAcksAllAppendsSurviveACrash) {
             asio::co_spawn(
                 ex,
                 [&, i]() -> awaitable<void> {
-                    results[i] = co_await lg->append(batches[i], model::leader_epoch(1), {.acks_all = true});
+                    results[i] = co_await append_committed(*lg, batches[i], model::leader_epoch(7));
                 },
                 asio::detached);
         }
@@ -247,7 +247,7 @@ TEST_F(log_recovery, RecoveryWorksOnTheRealFileSystem) {
     auto l = std::move(opened).value();
     for (int i = 0; i < 10; ++i) {
         auto b = make_batch({.records = 2});
-        ASSERT_TRUE(run(io, l->append(b, model::leader_epoch(1), {.acks_all = true})).ok());
+        ASSERT_TRUE(run(io, append_committed(*l, b, model::leader_epoch(7))).ok());
     }
     run(io, l->abandon());  // a process crash: no clean-shutdown marker
     l.reset();

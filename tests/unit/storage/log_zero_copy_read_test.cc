@@ -81,7 +81,7 @@ TEST_F(log_zero_copy_read, OnTheRealFileSystemARegionOutlivesItsSegmentFile) {
     auto l = std::move(opened).value();
     for (int i = 0; i < 20; ++i) {
         auto b = make_batch({.records = 3, .value_size = 2000});
-        ASSERT_TRUE(run(io, l->append(b, model::leader_epoch(1), {.acks_all = true})).ok());
+        ASSERT_TRUE(run(io, append_committed(*l, b, model::leader_epoch(7))).ok());
     }
     auto b = run(io, l->read(model::offset(7), 20'000, l->high_watermark(), true, false));
     auto z = run(io, l->read(model::offset(7), 20'000, l->high_watermark(), true, true));

@@ -84,6 +84,24 @@ const model::uuid test_topic_id = [] {
     return u;
 }();
 
+// An acks=all append as cluster::partition makes it with one replica: append, wait until the batches
+// are durable, then move the high watermark over them.
+inline awaitable<util::result<append_result, storage_error>> append_committed(log& l, bytes::mutable_bytes_view batches,
+                                                                             model::leader_epoch epoch) {
+    auto r = co_await l.append(batches, epoch);
+    if (!r) co_return r;
+    if (auto e = co_await l.wait_durable(r->last_offset); e != storage_error::none) co_return e;
+    if (l.durable_offset() > l.high_watermark()) l.set_high_watermark(l.durable_offset());
+    co_return r;
+}
+
+// How log_fixture appends (outside the class: a default argument cannot use a nested class's member
+// initializers before the enclosing class is complete).
+struct append_mode {
+    bool acks_all = false;
+    append_origin origin = append_origin::client;
+};
+
 class log_fixture : public ::testing::Test {
 protected:
     ~log_fixture() override { close_log(); }
@@ -99,6 +117,7 @@ protected:
         auto r = run(io, log::open(env(), dir, config, test_topic_id));
         EXPECT_TRUE(r.ok()) << to_string(r.error());
         if (r.ok()) lg = std::move(r).value();
+        commit();
         return lg;
     }
 
@@ -114,10 +133,20 @@ protected:
         lg.reset();
     }
 
-    util::result<append_result, storage_error> append(bytes::byte_vector batch, append_options options = {}) {
-        return run(io, lg->append(batch, model::leader_epoch(7), options));
+    // The fixture stands in for cluster::partition, which owns the high watermark: after each append
+    // it moves it up to the durable offset, as one replica does; acks_all waits for durability first.
+    util::result<append_result, storage_error> append(bytes::byte_vector batch, append_mode mode = {}) {
+        auto r = run(io, lg->append(batch, model::leader_epoch(7), {.origin = mode.origin}));
+        if (r && mode.acks_all) {
+            if (auto e = run(io, lg->wait_durable(r->last_offset)); e != storage_error::none) return e;
+        }
+        commit();
+        return r;
     }
-    append_result append_ok(const batch_spec& spec = {}, append_options options = {}) {
+    void commit() {
+        if (lg && lg->durable_offset() > lg->high_watermark()) lg->set_high_watermark(lg->durable_offset());
+    }
+    append_result append_ok(const batch_spec& spec = {}, append_mode options = {}) {
         auto r = append(make_batch(spec), options);
         EXPECT_TRUE(r.ok()) << to_string(r.error());
         return r.ok() ? *r : append_result{};
