@@ -7,6 +7,8 @@ partition::partition(asio::any_io_executor executor, model::topic_partition tp, 
     : executor_(executor), tp_(std::move(tp)), topic_id_(topic_id), log_(std::move(log)) {
     // What recovery kept is on disk; one replica needs nothing else to call it committed.
     advance_high_watermark();
+    // This broker leads the partition from here on, in its leader epoch.
+    log_->begin_epoch(leader_epoch().value());
 }
 
 partition::~partition() = default;
@@ -16,6 +18,24 @@ model::error_code partition::check_leader_epoch(std::int32_t current_leader_epoc
     if (current_leader_epoch < 0 || current_leader_epoch == epoch) return model::error_code::none;
     return current_leader_epoch > epoch ? model::error_code::unknown_leader_epoch
                                         : model::error_code::fenced_leader_epoch;
+}
+
+epoch_end_offset partition::offset_for_leader_epoch(std::int32_t current_leader_epoch,
+                                                    std::int32_t leader_epoch) const {
+    epoch_end_offset out;
+    if (log_->offline()) {
+        out.error = model::error_code::kafka_storage_error;
+        return out;
+    }
+    if (auto e = check_leader_epoch(current_leader_epoch); e != model::error_code::none) {
+        out.error = e;
+        return out;
+    }
+    if (auto found = log_->end_offset_for_epoch(leader_epoch)) {
+        out.leader_epoch = found->first;
+        out.end_offset = found->second.value();
+    }
+    return out;
 }
 
 model::offset partition::offset_of(read_bound bound) const {

@@ -39,6 +39,13 @@ private:
     net::event event_;
 };
 
+// OffsetForLeaderEpoch's answer for one partition; -1 and -1 when the epoch is unknown.
+struct epoch_end_offset {
+    model::error_code error = model::error_code::none;
+    std::int32_t leader_epoch = -1;
+    std::int64_t end_offset = -1;
+};
+
 struct replicate_options {
     // acks=all: complete once the batches are committed (the high watermark covers them); otherwise
     // once they are written on this broker (acks=1; acks=0 answers nothing but appends the same way).
@@ -82,6 +89,10 @@ public:
     // ListOffsets by timestamp (-3 = MAX_TIMESTAMP, KIP-734), below `bound`.
     awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>> offset_for_timestamp(
         std::int64_t timestamp, read_bound bound);
+
+    // OffsetForLeaderEpoch (Kafka's Partition.lastOffsetForLeaderEpoch): after the current leader epoch
+    // check, the largest epoch <= `leader_epoch` in the log and the offset where it ended.
+    epoch_end_offset offset_for_leader_epoch(std::int32_t current_leader_epoch, std::int32_t leader_epoch) const;
 
     // DeleteRecords: log start offset up to `offset`; offset_out_of_range above the high watermark.
     awaitable<util::result<model::offset, storage::storage_error>> delete_records_before(model::offset offset);

@@ -24,6 +24,7 @@ inline constexpr std::string_view temp_suffix = ".tmp";  // write_file_atomicall
 inline constexpr std::string_view partition_metadata_file = "partition.metadata";  // Kafka's text format
 inline constexpr std::string_view partition_checkpoint_file = "partition.checkpoint";
 inline constexpr std::string_view clean_shutdown_file = ".clean_shutdown";
+inline constexpr std::string_view leader_epoch_checkpoint_file = "leader-epoch-checkpoint";  // Kafka's text format
 
 std::string offset_file_name(model::offset base_offset,
                              std::string_view suffix);  // "00000000000000000042.log"

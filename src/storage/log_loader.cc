@@ -9,6 +9,7 @@
 #include "storage/format.h"
 #include "storage/log_cleaner.h"
 #include "storage/producer_snapshot.h"
+#include "storage/segment_scanner.h"
 #include "storage/segment_io.h"
 
 namespace tributary::storage {
@@ -360,6 +361,51 @@ util::result<loaded_log, storage_error> load_log(file_system& fs, const std::fil
     out.producers = std::move(rebuilt.state);
     report.producer_snapshot = rebuilt.snapshot;
     report.batches_replayed = rebuilt.batches_replayed;
+
+    // Leader epochs. Every entry is written before the batch that opens its epoch (log::append), so
+    // the file covers the log; entries past a crash's cut, or below the log start, are dropped here.
+    {
+        leader_epoch_cache epochs;
+        bool from_file = false;
+        bool rewrite = false;
+        if (auto data = read_file(fs, dir / format::leader_epoch_checkpoint_file)) {
+            if (auto entries = decode_leader_epoch_checkpoint(bytes::as_chars(*data))) {
+                epochs = leader_epoch_cache(std::move(*entries));
+                from_file = true;
+            } else {
+                report.notes.push_back("invalid leader-epoch-checkpoint: rebuilt from the batches");
+            }
+        }
+        if (!from_file && out.log_end_offset > out.log_start_offset) {
+            // A log written before the file existed, or a damaged file: one pass over the headers.
+            std::size_t batches = 0;
+            for (const auto& seg : out.segments) {
+                segment_scanner s(*seg.ref.files->log, 0, seg.ref.size, segment_scanner::mode::headers);
+                while (s.next()) {
+                    const auto& h = s.header();
+                    ++batches;
+                    if (h.next_offset() <= out.log_start_offset) continue;
+                    epochs.assign(h.partition_leader_epoch.value(), std::max(h.base_offset, out.log_start_offset));
+                }
+                if (s.io_error() != sys_errno::none) return storage_error::io_error;
+            }
+            report.notes.push_back("leader-epoch-checkpoint rebuilt from " + std::to_string(batches) + " batch headers");
+            rewrite = true;
+        }
+        rewrite |= epochs.truncate_from_end(out.log_end_offset);
+        rewrite |= epochs.truncate_from_start(out.log_start_offset);
+        if (rewrite) {
+            const auto e = write_file_atomically(fs, dir / format::leader_epoch_checkpoint_file,
+                                                 bytes::as_bytes(encode_leader_epoch_checkpoint(epochs.entries())));
+            if (is_out_of_space(e)) {
+                // The next open cuts the file again; nothing relies on it being cut on disk.
+                report.notes.push_back("leader-epoch-checkpoint not updated: " + describe(e));
+            } else if (e != sys_errno::none) {
+                return storage_error::io_error;
+            }
+        }
+        out.leader_epochs = epochs.entries();
+    }
 
     if (checkpoint)
         out.checkpoint_on_disk = std::pair{checkpoint->log_start_offset, checkpoint->recovery_point};

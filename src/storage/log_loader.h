@@ -9,7 +9,9 @@
 // of zero bytes, which a file system can leave after a crash) is a torn write; anything else is
 // corruption. Both are reported with exactly what was dropped. Indexes of the scanned segments are
 // rebuilt, and producer state is loaded from the newest snapshot at or below the log end offset and
-// brought up to date by replaying the batches after it. Format: docs/formats/segment.md.
+// brought up to date by replaying the batches after it. The leader epochs (leader_epoch_cache.h) come
+// from leader-epoch-checkpoint, cut to the recovered log; a missing or invalid file is rebuilt from the
+// batch headers of every segment. Formats: docs/formats/segment.md, leader-epoch-checkpoint.md.
 #pragma once
 
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include "model/fundamental.h"
 #include "storage/errors.h"
 #include "storage/file_io.h"
+#include "storage/leader_epoch_cache.h"
 #include "storage/producer_state.h"
 #include "storage/segment.h"
 
@@ -68,6 +71,7 @@ struct loaded_log {
     model::offset log_end_offset{0};
     model::offset recovery_point{0};
     producer_state producers;
+    std::vector<epoch_entry> leader_epochs;  // consistent with [log_start_offset, log_end_offset)
     std::set<model::offset> snapshots;   // producer snapshot files present
     bool clean_shutdown_marker = false;  // the marker file is still on disk
     std::optional<std::pair<model::offset, model::offset>> checkpoint_on_disk;  // (log start, recovery point)

@@ -30,6 +30,7 @@
 #include "kafka/handlers/offset_commit.h"
 #include "kafka/handlers/offset_delete.h"
 #include "kafka/handlers/offset_fetch.h"
+#include "kafka/handlers/offset_for_leader_epoch.h"
 #include "kafka/handlers/produce.h"
 #include "kafka/handlers/sync_group.h"
 
@@ -63,7 +64,8 @@ const auto registry = make_registry<produce_handler, fetch_handler, list_offsets
                                     consumer_group_heartbeat_handler, consumer_group_describe_handler,
                                     join_group_handler, sync_group_handler, heartbeat_handler,
                                     leave_group_handler, list_groups_handler, describe_groups_handler,
-                                    delete_groups_handler, offset_delete_handler>();
+                                    delete_groups_handler, offset_delete_handler,
+                                    offset_for_leader_epoch_handler>();
 
 }  // namespace
 
