@@ -4,8 +4,8 @@
 #   asan     clang, AddressSanitizer + UndefinedBehaviorSanitizer, assertions on: the unit tests, the
 #            broker of the sanitizer integration pass and the libFuzzer targets (tests/fuzz), all from
 #            one set of objects (they also carry libFuzzer's coverage instrumentation)
-# BUILD_DIR overrides the output directory; ccache is used when installed (set CCACHE_BASEDIR to share
-# its cache between checkouts at different paths).
+# BUILD_DIR overrides the output directory; ccache is used when installed, with the checkout as its base
+# directory, so checkouts at different paths share one cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour="${1:-release}"
@@ -19,6 +19,8 @@ esac
 dir="${BUILD_DIR:-build/$flavour}"
 if command -v ccache >/dev/null; then
   args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  # Paths under the checkout are hashed relative to it, so a clone at another path reuses the cache.
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 fi
 if [[ ! -f "$dir/build.ninja" ]]; then
   cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
