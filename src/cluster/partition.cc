@@ -96,9 +96,12 @@ awaitable<util::result<storage::read_result, storage::storage_error>> partition:
 
 awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>>
 partition::offset_for_timestamp(std::int64_t timestamp, read_bound bound) {
-    constexpr std::int64_t max_timestamp = -3;
-    if (timestamp == max_timestamp) co_return co_await log_->max_timestamp_offset(offset_of(bound));
     co_return co_await log_->offset_for_timestamp(timestamp, offset_of(bound));
+}
+
+awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>>
+partition::max_timestamp_offset(read_bound bound) {
+    co_return co_await log_->max_timestamp_offset(offset_of(bound));
 }
 
 awaitable<util::result<model::offset, storage::storage_error>> partition::delete_records_before(model::offset offset) {

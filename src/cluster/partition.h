@@ -86,9 +86,12 @@ public:
                                                                                std::size_t max_bytes,
                                                                                read_bound bound,
                                                                                bool zero_copy = false);
-    // ListOffsets by timestamp (-3 = MAX_TIMESTAMP, KIP-734), below `bound`.
+    // ListOffsets below `bound`: the first record with a timestamp >= `timestamp`, and the record with
+    // the largest timestamp (KIP-734).
     awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>> offset_for_timestamp(
         std::int64_t timestamp, read_bound bound);
+    awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>> max_timestamp_offset(
+        read_bound bound);
 
     // OffsetForLeaderEpoch (Kafka's Partition.lastOffsetForLeaderEpoch): after the current leader epoch
     // check, the largest epoch <= `leader_epoch` in the log and the offset where it ended.

@@ -35,11 +35,6 @@ bool leader_epoch_cache::truncate_from_start(model::offset start_offset) {
     return changed;
 }
 
-std::optional<std::int32_t> leader_epoch_cache::latest_epoch() const {
-    if (entries_.empty()) return std::nullopt;
-    return entries_.back().epoch;
-}
-
 std::pair<std::int32_t, std::int64_t> leader_epoch_cache::end_offset_for(std::int32_t requested,
                                                                         model::offset log_end_offset) const {
     if (requested == undefined_epoch) return {undefined_epoch, undefined_offset};

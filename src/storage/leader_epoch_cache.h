@@ -44,7 +44,6 @@ public:
     // is kept with start_offset as its start. Returns whether anything changed.
     bool truncate_from_start(model::offset start_offset);
 
-    std::optional<std::int32_t> latest_epoch() const;
     // The largest epoch <= `requested` and where it ended: the start offset of the next epoch, or
     // log_end_offset if `requested` is the latest epoch. (undefined_epoch, undefined_offset) if
     // `requested` is undefined or above every epoch. A requested epoch below every epoch answers
@@ -52,7 +51,6 @@ public:
     std::pair<std::int32_t, std::int64_t> end_offset_for(std::int32_t requested, model::offset log_end_offset) const;
 
     const std::vector<epoch_entry>& entries() const { return entries_; }
-    bool empty() const { return entries_.empty(); }
 
 private:
     std::vector<epoch_entry> entries_;

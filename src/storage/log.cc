@@ -80,20 +80,20 @@ std::optional<std::pair<std::int32_t, model::offset>> log::end_offset_for_epoch(
 
 void log::begin_epoch(std::int32_t epoch) {
     if (check_writable() != storage_error::none) return;
-    if (epochs_.assign(epoch, next_offset_)) write_leader_epochs(/*required=*/true);
+    if (epochs_.assign(epoch, next_offset_)) write_leader_epochs();
 }
 
-void log::write_leader_epochs(bool required) {
-    epochs_file_unsure_ = !required;
-    // A required write that finds the disk full poisons the writes queued after it, as a failed roll
-    // does: the append whose epoch could not be recorded fails and is rolled back.
+void log::write_leader_epochs() {
+    epochs_file_stale_ = false;
+    // A full disk poisons the writes queued after this one, as a failed roll does: the append whose
+    // epoch could not be recorded fails and is rolled back.
     submit_to_disk(env_.disk, [&fs = env_.fs, path = dir_ / format::leader_epoch_checkpoint_file, io = io_,
-                               text = encode_leader_epoch_checkpoint(epochs_.entries()), required] {
+                               text = encode_leader_epoch_checkpoint(epochs_.entries())] {
         if (io->fatal.load() != 0) return;
         const auto e = write_file_atomically(fs, path, bytes::as_bytes(text));
         if (e == sys_errno::none) return;
         if (!is_out_of_space(e)) return io->set_fatal(e);
-        if (required) io->poison.store(static_cast<int>(e));
+        io->poison.store(static_cast<int>(e));
     });
 }
 
@@ -354,7 +354,7 @@ awaitable<util::result<append_result, storage_error>> log::append(bytes::mutable
     bool new_epoch = false;
     for (const auto& h : headers)
         new_epoch |= epochs_.assign(assign ? leader_epoch.value() : h.partition_leader_epoch.value(), h.base_offset);
-    if (new_epoch || epochs_file_unsure_) write_leader_epochs(/*required=*/true);
+    if (new_epoch || epochs_file_stale_) write_leader_epochs();
     segment& seg = active();
     const log_position position{seg.base_offset(), seg.size()};
     for (const auto& h : headers) seg.append(h, config_);
@@ -404,7 +404,7 @@ storage_error log::on_write_done(std::uint64_t generation, const write_outcome& 
             spdlog::error("{}: write failed: {}; rolling back to offset {}", dir_.string(), describe(w.error),
                           written_offset_.value());
             write_failed_ = true;
-            epochs_file_unsure_ = true;  // a rewrite queued before the write may have failed too
+            epochs_file_stale_ = true;  // a rewrite queued before the write may have failed too
             write_error_ = w.error == make_errno(ENOSPC) ? storage_error::disk_full : storage_error::io_error;
         }
         if (pending_writes_ == 0 && !repairing_) {

@@ -239,8 +239,7 @@ public:
     const leader_epoch_cache& leader_epochs() const { return epochs_; }
     // A leader starting `epoch` records it at the log end offset before it writes anything (Kafka's
     // maybeAssignEpochStartOffset), so the epoch is known, and ends where it began, even if it never
-    // writes. The file is rewritten in the background, ahead of any later append's batches (a full disk
-    // fails the next write, as for an append that opens an epoch).
+    // writes. The file is rewritten as for an append that opens an epoch.
     void begin_epoch(std::int32_t epoch);
     // OffsetForLeaderEpoch (Kafka's UnifiedLog.endOffsetForEpoch): the largest epoch <= `epoch` this log
     // holds and the offset where it ended (the log end offset for the latest); nullopt if none is known.
@@ -293,12 +292,12 @@ private:
     awaitable<storage_error> delete_front_segments(std::size_t count, model::offset new_log_start);
     awaitable<storage_error> write_checkpoint(partition_checkpoint checkpoint);
     // Queues a rewrite of leader-epoch-checkpoint on the FIFO disk executor, so that it lands before
-    // any write queued after it (an append's batches: their epoch is on disk before they are). With
-    // `required`, a full disk fails the writes queued after it. Otherwise (after a truncation or a
-    // move of the log start) the old file may stay: open() cuts entries past the log end or below its
-    // start, and the next append rewrites the file before its batches (epochs_file_unsure_), so an
-    // entry the log no longer has cannot come back to describe batches appended later.
-    void write_leader_epochs(bool required);
+    // any write queued after it (an append's batches: their epoch is on disk before they are); a full
+    // disk fails the writes queued after it. Truncations and moves of the log start only mark the file
+    // stale (epochs_file_stale_): open() cuts entries past the log end or below the log start anyway,
+    // and the next append rewrites the file before its batches, so an entry the log no longer has never
+    // describes batches appended later.
+    void write_leader_epochs();
     awaitable<storage_error> wait_for_maintenance();
     // Compaction (log_compaction.cc).
     awaitable<storage_error> discard_cleaned(std::shared_ptr<cleaned_segment> cleaned);
@@ -322,7 +321,7 @@ private:
     std::deque<std::shared_ptr<segment>> segments_;  // never empty; back() is the active segment
     producer_state producers_;
     leader_epoch_cache epochs_;
-    bool epochs_file_unsure_ = false;
+    bool epochs_file_stale_ = false;
     std::set<model::offset> snapshots_;
     // Invariant: log_start_offset_ <= high_watermark_ <= next_offset_;
     //            flushed_offset_ <= written_offset_ <= next_offset_.

@@ -151,7 +151,7 @@ awaitable<storage_error> log::truncate_locked(model::offset offset) {
     ++generation_;
     next_offset_ = scan.next_offset;
     high_watermark_ = std::min(high_watermark_, next_offset_);
-    if (epochs_.truncate_from_end(next_offset_)) write_leader_epochs(/*required=*/false);
+    if (epochs_.truncate_from_end(next_offset_)) epochs_file_stale_ = true;
     written_offset_ = next_offset_;
     flushed_offset_ = std::min(flushed_offset_, next_offset_);
     producers_ = std::move(r.producers.state);
@@ -195,7 +195,7 @@ awaitable<util::result<model::offset, storage_error>> log::delete_records_before
     // Durable before anyone is told: a restart must not bring the deleted records back.
     if (auto e = co_await write_checkpoint({offset, recovery_point_}); e != storage_error::none) co_return e;
     log_start_offset_ = offset;
-    if (epochs_.truncate_from_start(log_start_offset_)) write_leader_epochs(/*required=*/false);
+    if (epochs_.truncate_from_start(log_start_offset_)) epochs_file_stale_ = true;
     std::size_t count = 0;
     while (count + 1 < segments_.size() && segments_[count + 1]->base_offset() <= log_start_offset_) ++count;
     if (count > 0) {
@@ -265,7 +265,7 @@ awaitable<storage_error> log::delete_front_segments(std::size_t count, model::of
     }
     log_start_offset_ = std::max(log_start_offset_, new_log_start);
     high_watermark_ = std::max(high_watermark_, log_start_offset_);
-    if (epochs_.truncate_from_start(log_start_offset_)) write_leader_epochs(/*required=*/false);
+    if (epochs_.truncate_from_start(log_start_offset_)) epochs_file_stale_ = true;
     const model::offset first_base = segments_.front()->base_offset();
     std::vector<model::offset> old_snapshots;
     for (auto it = snapshots_.begin(); it != snapshots_.end() && *it < first_base;) {

@@ -30,6 +30,13 @@ struct found {
     std::int32_t leader_epoch = -1;
 };
 
+// Separate statements, not `cond ? co_await a : co_await b`: GCC 12 mishandles the temporaries of a
+// co_await inside a conditional expression.
+awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>> by_timestamp(
+    cluster::partition& p, std::int64_t timestamp, cluster::read_bound bound) {
+    if (timestamp == max_timestamp) co_return co_await p.max_timestamp_offset(bound);
+    co_return co_await p.offset_for_timestamp(timestamp, bound);
+}
 
 awaitable<found> find_offset(std::shared_ptr<cluster::partition> p, lookup q) {
     found out;
@@ -63,7 +70,7 @@ awaitable<found> find_offset(std::shared_ptr<cluster::partition> p, lookup q) {
         out.error = error_code::invalid_request;
         co_return out;
     }
-    auto r = co_await p->offset_for_timestamp(q.timestamp, bound);
+    auto r = co_await by_timestamp(*p, q.timestamp, bound);
     if (!r) {
         out.error = storage::to_error_code(r.error());
         co_return out;
