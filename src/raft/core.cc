@@ -419,10 +419,12 @@ void core::on_fetch_request(model::node_id from, const fetch_request& r) {
     // The follower holds (durably) our log up to fetch_offset.
     p.end = std::max(p.end, r.fetch_offset.value());
     maybe_advance_high_watermark();
-    if (r.fetch_offset < log_end_) {
-        auto resp = make_fetch_response(r);
-        resp.read_log = true;
-        send(from, resp);
+    // Answer now when there is data or a high watermark the follower has not been told; hold it otherwise.
+    auto resp = make_fetch_response(r);
+    if (r.fetch_offset < log_end_ || resp.high_watermark > p.told_high_watermark) {
+        resp.read_log = r.fetch_offset < log_end_;
+        p.told_high_watermark = resp.high_watermark;
+        send(from, std::move(resp));
         return;
     }
     p.parked = r;
@@ -438,6 +440,7 @@ void core::answer_parked(bool only_if_data_or_expired) {
         if (only_if_data_or_expired && !has_data && now_ - p.parked_at < cfg_.fetch_max_wait_ticks) continue;
         auto resp = make_fetch_response(*p.parked);
         resp.read_log = has_data;
+        p.told_high_watermark = resp.high_watermark;
         p.parked.reset();
         send(id, std::move(resp));
     }

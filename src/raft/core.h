@@ -151,6 +151,7 @@ public:
 private:
     struct follower_progress {
         std::int64_t end = -1;         // durable end the follower reported in a valid fetch
+        std::int64_t told_high_watermark = -1;  // the last high watermark sent to it
         std::int64_t last_fetch = 0;   // tick of its last fetch in this epoch
         bool fetched = false;          // has fetched in this epoch (else BeginQuorumEpoch is resent)
         std::int64_t begin_sent = 0;

@@ -110,6 +110,7 @@ fault_profile random_profile(std::mt19937_64& rng) {
     f.clock_jump = uniform(0.0, 0.005);
     f.retention = uniform(0.0, 0.01);
     f.max_flush_delay = static_cast<int>(rng() % 5);
+    f.resign = uniform(0.0, 0.005);
     f.propose = uniform(0.05, 0.6);
     return f;
 }
@@ -429,6 +430,7 @@ void simulation::restart(replica& r) {
 }
 
 void simulation::maybe_fault() {
+    maybe_resign();
     auto uniform = std::uniform_real_distribution<double>(0, 1);
     auto pick = [&]() -> replica& { return *replicas_[rng_() % replicas_.size()]; };
     if (uniform(rng_) < faults_.crash) {
@@ -489,6 +491,19 @@ void simulation::maybe_fault() {
                 r.c->advance_log_start(model::offset(start));
                 apply_output(r, r.c->take_output());
             }
+        }
+    }
+}
+
+void simulation::maybe_resign() {
+    if (std::uniform_real_distribution<double>(0, 1)(rng_) >= faults_.resign) return;
+    for (auto& r : replicas_) {
+        if (r->running(now_) && r->c->role() == raft::role::leader) {
+            note("n" + std::to_string(r->id.value()) + " resigns");
+            ++stats_.resignations;
+            r->c->resign();
+            apply_output(*r, r->c->take_output());
+            return;
         }
     }
 }

@@ -39,6 +39,7 @@ struct fault_profile {
     double partition = 0.0;     // per tick: a new network partition starts
     double clock_jump = 0.0;    // per tick: a replica's clock jumps ahead
     double retention = 0.0;     // per tick: a replica moves its log start up to its high watermark
+    double resign = 0.0;        // per tick: the leader hands over (leadership transfer)
     int max_flush_delay = 2;    // ticks before a flush completes
     double propose = 0.3;       // per tick: the client proposes
 };
@@ -65,6 +66,7 @@ public:
         std::int64_t dropped = 0;
         std::int64_t truncations = 0;
         std::int64_t resets = 0;
+        std::int64_t resignations = 0;
     };
     const stats& counters() const { return stats_; }
 
@@ -83,6 +85,7 @@ private:
     void crash(replica& r);
     void restart(replica& r);
     void maybe_fault();
+    void maybe_resign();
     void heal();
     bool linked(node_id from, node_id to) const;
     void note(const std::string& event);

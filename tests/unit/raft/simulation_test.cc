@@ -56,18 +56,22 @@ TEST(RaftSimulation, SafetyAndLivenessHoldUnderRandomFaults) {
         total.dropped += s.dropped;
         total.truncations += s.truncations;
         total.resets += s.resets;
+        total.resignations += s.resignations;
     }
     // The faults must actually have happened, or the run proves little.
     EXPECT_GT(total.crashes, 0);
     EXPECT_GT(total.partitions, 0);
     EXPECT_GT(total.truncations, 0);
+    EXPECT_GT(total.resets, 0);
+    EXPECT_GT(total.resignations, 0);
     EXPECT_GT(total.elections, static_cast<std::int64_t>(seeds.size()));
     std::printf("%zu seeds: %lld entries committed, %lld elections, %lld crashes, %lld partitions, %lld messages "
-                "(%lld dropped), %lld truncations, %lld log resets\n",
+                "(%lld dropped), %lld truncations, %lld log resets, %lld resignations\n",
                 seeds.size(), static_cast<long long>(total.committed), static_cast<long long>(total.elections),
                 static_cast<long long>(total.crashes), static_cast<long long>(total.partitions),
                 static_cast<long long>(total.messages), static_cast<long long>(total.dropped),
-                static_cast<long long>(total.truncations), static_cast<long long>(total.resets));
+                static_cast<long long>(total.truncations), static_cast<long long>(total.resets),
+                static_cast<long long>(total.resignations));
 }
 
 TEST(RaftSimulation, ASeedReproducesItsRun) {
