@@ -17,12 +17,13 @@ import sys
 
 # layer -> the layers beneath it that it uses directly. Keep in step with docs/architecture.md.
 LAYERS = {
-    "app": {"server", "kafka", "groups", "cluster", "storage", "net"},
+    "app": {"server", "kafka", "groups", "cluster", "rpc", "storage", "net"},
     "server": {"kafka", "net"},
     "kafka": {"groups", "cluster", "protocol", "net"},
     "groups": {"cluster", "storage", "protocol", "net"},
-    "cluster": {"storage", "protocol", "net"},
+    "cluster": {"rpc", "storage", "protocol", "net"},
     "storage": {"protocol", "util", "net"},
+    "rpc": {"protocol", "net"},
     "protocol": {"util", "model", "bytes"},
     "net": set(),
     "util": {"bytes"},
