@@ -21,9 +21,9 @@ using namespace std::chrono_literals;
 using test::test_server;
 
 // The client and the test server share one io_context driven by the test thread: one thread, as a shard.
-class client_test : public ::testing::Test {
+class rpc_client_test : public ::testing::Test {
 protected:
-    ~client_test() override {
+    ~rpc_client_test() override {
         if (client_) run([this]() -> awaitable<void> { co_await client_->close(); });
         client_.reset();
         if (server_) {
@@ -89,7 +89,7 @@ awaitable<std::string> topic_of(client& c, std::string topic, std::int16_t versi
     co_return r->topics[0].name.value_or("<null>");
 }
 
-TEST_F(client_test, ApiVersionsRoundTripUsesHeaderV2AndTheClientId) {
+TEST_F(rpc_client_test, ApiVersionsRoundTripUsesHeaderV2AndTheClientId) {
     auto& server = serve();
     auto& c = start(config(server.port()));
     run([&]() -> awaitable<void> {
@@ -110,7 +110,7 @@ TEST_F(client_test, ApiVersionsRoundTripUsesHeaderV2AndTheClientId) {
     EXPECT_TRUE(c.connected());
 }
 
-TEST_F(client_test, MetadataAtAnOldAndAFlexibleVersion) {
+TEST_F(rpc_client_test, MetadataAtAnOldAndAFlexibleVersion) {
     auto& server = serve();
     auto& c = start(config(server.port()));
     run([&]() -> awaitable<void> {
@@ -123,7 +123,7 @@ TEST_F(client_test, MetadataAtAnOldAndAFlexibleVersion) {
     EXPECT_EQ(server.accepted, 1u);
 }
 
-TEST_F(client_test, NegotiatesVersionsOnConnect) {
+TEST_F(rpc_client_test, NegotiatesVersionsOnConnect) {
     auto& server = serve();
     auto cfg = config(server.port());
     cfg.negotiate_versions = true;
@@ -139,7 +139,7 @@ TEST_F(client_test, NegotiatesVersionsOnConnect) {
     EXPECT_EQ(server.requests[0].api_key, protocol::api_versions_request::api_key);
 }
 
-TEST_F(client_test, PipelinesManyCallsOnOneConnection) {
+TEST_F(rpc_client_test, PipelinesManyCallsOnOneConnection) {
     constexpr std::size_t calls = 128;
     auto& server = serve();
     server.b.hold_until = calls;  // answers only once all of them are in flight together
@@ -156,7 +156,7 @@ TEST_F(client_test, PipelinesManyCallsOnOneConnection) {
     EXPECT_EQ(server.max_unanswered, calls);
 }
 
-TEST_F(client_test, CallsBeyondTheBoundWaitForASlot) {
+TEST_F(rpc_client_test, CallsBeyondTheBoundWaitForASlot) {
     auto& server = serve();
     server.b.hold_until = 4;
     auto cfg = config(server.port());
@@ -172,7 +172,7 @@ TEST_F(client_test, CallsBeyondTheBoundWaitForASlot) {
     EXPECT_EQ(server.requests.size(), 12u);
 }
 
-TEST_F(client_test, ServerClosingMidFlightFailsEveryCallAndTheNextCallReconnects) {
+TEST_F(rpc_client_test, ServerClosingMidFlightFailsEveryCallAndTheNextCallReconnects) {
     auto& server = serve();
     server.b.hold_until = 100;
     server.b.close_first_connection_after = 3;
@@ -191,7 +191,7 @@ TEST_F(client_test, ServerClosingMidFlightFailsEveryCallAndTheNextCallReconnects
     EXPECT_EQ(server.accepted, 2u);
 }
 
-TEST_F(client_test, ASlowResponseTimesOutAndClosesTheConnection) {
+TEST_F(rpc_client_test, ASlowResponseTimesOutAndClosesTheConnection) {
     auto& server = serve();
     server.b.delay = 50ms;
     auto& c = start(config(server.port()));
@@ -206,7 +206,7 @@ TEST_F(client_test, ASlowResponseTimesOutAndClosesTheConnection) {
     EXPECT_EQ(server.accepted, 2u);
 }
 
-TEST_F(client_test, AWrongCorrelationIdDisconnects) {
+TEST_F(rpc_client_test, AWrongCorrelationIdDisconnects) {
     auto& server = serve();
     server.b.wrong_correlation_id = true;
     auto& c = start(config(server.port()));
@@ -218,7 +218,7 @@ TEST_F(client_test, AWrongCorrelationIdDisconnects) {
     });
 }
 
-TEST_F(client_test, AnOversizedFrameDisconnects) {
+TEST_F(rpc_client_test, AnOversizedFrameDisconnects) {
     auto& server = serve();
     server.b.oversized_frame = 1 << 20;
     auto cfg = config(server.port());
@@ -230,7 +230,7 @@ TEST_F(client_test, AnOversizedFrameDisconnects) {
     });
 }
 
-TEST_F(client_test, ABodyThatDoesNotDecodeFailsTheCallAndClosesTheConnection) {
+TEST_F(rpc_client_test, ABodyThatDoesNotDecodeFailsTheCallAndClosesTheConnection) {
     auto& server = serve();
     server.b.malformed_body = true;
     auto& c = start(config(server.port()));
@@ -241,7 +241,7 @@ TEST_F(client_test, ABodyThatDoesNotDecodeFailsTheCallAndClosesTheConnection) {
     });
 }
 
-TEST_F(client_test, ConnectRefusedBacksOffThenSucceedsOnceTheServerIsUp) {
+TEST_F(rpc_client_test, ConnectRefusedBacksOffThenSucceedsOnceTheServerIsUp) {
     // A port that was free a moment ago: nothing listens there, so connecting is refused.
     std::uint16_t port;
     {
@@ -278,7 +278,7 @@ awaitable<std::string> close_once_sent(client& c, test_server& server, std::size
     co_return "closed";
 }
 
-TEST_F(client_test, CloseFailsEveryPendingAndWaitingCall) {
+TEST_F(rpc_client_test, CloseFailsEveryPendingAndWaitingCall) {
     auto& server = serve();
     server.b.hold_until = 1000;  // never answers
     auto cfg = config(server.port());
@@ -296,7 +296,7 @@ TEST_F(client_test, CloseFailsEveryPendingAndWaitingCall) {
     client_.reset();  // destroyed right after close(): ASan checks nothing still refers to it
 }
 
-TEST_F(client_test, ACallThatTimesOutBeforeItIsWrittenIsNeverSent) {
+TEST_F(rpc_client_test, ACallThatTimesOutBeforeItIsWrittenIsNeverSent) {
     auto& server = serve();
     server.b.hold_until = 2;
     auto cfg = config(server.port());
@@ -313,7 +313,7 @@ TEST_F(client_test, ACallThatTimesOutBeforeItIsWrittenIsNeverSent) {
     EXPECT_EQ(server.requests.size(), 1u);  // the waiting call was never sent
 }
 
-TEST(reconnect_backoff_test, DoublesFromTheInitialValueUpToTheMaximum) {
+TEST(rpc_backoff_test, DoublesFromTheInitialValueUpToTheMaximum) {
     reconnect_backoff b(50ms, 1000ms, 0, 1);
     EXPECT_EQ(b.delay(1), 50ms);
     EXPECT_EQ(b.delay(2), 100ms);
@@ -323,7 +323,7 @@ TEST(reconnect_backoff_test, DoublesFromTheInitialValueUpToTheMaximum) {
     EXPECT_EQ(b.delay(1000), 1000ms);
 }
 
-TEST(reconnect_backoff_test, JitterStaysWithinItsFractionAndTheMaximum) {
+TEST(rpc_backoff_test, JitterStaysWithinItsFractionAndTheMaximum) {
     reconnect_backoff b(100ms, 1000ms, 0.2, 42);
     bool varied = false;
     for (int i = 0; i < 200; ++i) {
@@ -336,7 +336,7 @@ TEST(reconnect_backoff_test, JitterStaysWithinItsFractionAndTheMaximum) {
     EXPECT_TRUE(varied);
 }
 
-TEST(peer_versions_test, PicksTheHighestCommonVersion) {
+TEST(rpc_peer_versions_test, PicksTheHighestCommonVersion) {
     protocol::api_versions_response resp;
     resp.api_keys.push_back({1, 4, 12, {}});   // Fetch
     resp.api_keys.push_back({52, 0, 1, {}});  // Vote
