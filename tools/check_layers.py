@@ -17,13 +17,14 @@ import sys
 
 # layer -> the layers beneath it that it uses directly. Keep in step with docs/architecture.md.
 LAYERS = {
-    "app": {"server", "kafka", "groups", "cluster", "storage", "net"},
+    "app": {"server", "kafka", "groups", "cluster", "rpc", "storage", "net"},
     "server": {"kafka", "net"},
     "kafka": {"groups", "cluster", "protocol", "net"},
     "groups": {"cluster", "storage", "protocol", "net"},
-    "cluster": {"raft", "storage", "protocol", "net"},
+    "cluster": {"raft", "rpc", "storage", "protocol", "net"},
     "raft": {"storage", "model"},
     "storage": {"protocol", "util", "net"},
+    "rpc": {"protocol", "net"},
     "protocol": {"util", "model", "bytes"},
     "net": set(),
     "util": {"bytes"},
