@@ -38,6 +38,9 @@ core::core(config cfg, persistent_state state, log_shape log)
       epochs_(std::move(log.epochs)),
       high_watermark_(std::clamp<std::int64_t>(log.high_watermark, log.log_start.value(), log.log_end.value())) {
     RAFT_CHECK(log_start_ <= log_end_, "log start beyond log end");
+    voter_sets_.push_back({model::offset(-1), cfg_.voters});
+    for (auto& v : log.voter_sets) voter_sets_.push_back(std::move(v));
+    for (auto& v : voter_sets_) std::sort(v.voters.begin(), v.voters.end());
     RAFT_CHECK(cfg_.request_retry_ticks > cfg_.fetch_max_wait_ticks, "request_retry_ticks <= fetch_max_wait_ticks");
     // A crash after writing a batch of a new epoch but before persisting that epoch leaves the log ahead.
     if (last_epoch() > state_.epoch) {
@@ -48,11 +51,23 @@ core::core(config cfg, persistent_state state, log_shape log)
     // for an answer to one sent after it.
     fetch_sequence_ = answered_sequence_ = rng_() >> 16;
     election_deadline_ = now_ + random_election_timeout();
-    if (is_voter(cfg_.self) && cfg_.voters.size() == 1) become_prospective();
+    if (is_voter(cfg_.self) && voters().size() == 1) become_prospective();
 }
 
 bool core::is_voter(model::node_id n) const {
-    return std::find(cfg_.voters.begin(), cfg_.voters.end(), n) != cfg_.voters.end();
+    return std::find(voters().begin(), voters().end(), n) != voters().end();
+}
+
+std::size_t core::granted_by_voters() const {
+    return static_cast<std::size_t>(std::count_if(granted_.begin(), granted_.end(), [&](auto n) { return is_voter(n); }));
+}
+
+const std::vector<model::node_id>& core::voters_at(model::offset o) const {
+    const voter_set* in_force = &voter_sets_.front();
+    for (const auto& v : voter_sets_) {
+        if (v.offset < o) in_force = &v;
+    }
+    return in_force->voters;
 }
 
 model::leader_epoch core::last_epoch() const {
@@ -128,12 +143,12 @@ void core::become_prospective() {
     fetch_in_flight_ = false;
     granted_ = {cfg_.self};
     election_deadline_ = now_ + random_election_timeout();
-    if (granted_.size() >= majority()) {
+    if (granted_by_voters() >= majority()) {
         become_candidate();
         return;
     }
     const auto candidate_epoch = model::leader_epoch(state_.epoch.value() + 1);
-    for (auto v : cfg_.voters) {
+    for (auto v : voters()) {
         if (v != cfg_.self) send(v, vote_request{candidate_epoch, cfg_.self, last(), true});
     }
     maybe_send_fetch();
@@ -148,11 +163,11 @@ void core::become_candidate() {
     fetch_in_flight_ = false;
     granted_ = {cfg_.self};
     election_deadline_ = now_ + random_election_timeout();
-    if (granted_.size() >= majority()) {
+    if (granted_by_voters() >= majority()) {
         become_leader();
         return;
     }
-    for (auto v : cfg_.voters) {
+    for (auto v : voters()) {
         if (v != cfg_.self) send(v, vote_request{state_.epoch, cfg_.self, last(), false});
     }
 }
@@ -163,7 +178,7 @@ void core::become_leader() {
     granted_.clear();
     leader_high_watermark_known_ = false;
     progress_.clear();
-    for (auto v : cfg_.voters) {
+    for (auto v : voters()) {
         if (v == cfg_.self) continue;
         auto& p = progress_[v];
         p.last_fetch = now_;
@@ -185,11 +200,16 @@ void core::tick() {
         case role::unattached:
         case role::prospective:
         case role::candidate:
-            if (is_voter(cfg_.self) && now_ >= election_deadline_) become_prospective();
+            if (is_voter(cfg_.self)) {
+                if (now_ >= election_deadline_) become_prospective();
+            } else {
+                discover_leader();
+            }
             break;
         case role::follower:
-            if (is_voter(cfg_.self) && now_ - last_leader_contact_ >= cfg_.fetch_timeout_ticks) {
-                become_prospective();
+            if (now_ - last_leader_contact_ >= cfg_.fetch_timeout_ticks) {
+                if (is_voter(cfg_.self)) become_prospective();
+                else become_unattached(state_.epoch);
                 break;
             }
             if (fetch_in_flight_ && now_ - fetch_sent_at_ >= cfg_.request_retry_ticks) {
@@ -198,8 +218,13 @@ void core::tick() {
             }
             break;
         case role::leader: {
+            // A leader that removed itself from the voters hands over once that change is committed.
+            if (!is_voter(cfg_.self) && voter_sets_.back().offset.value() < high_watermark_) {
+                resign();
+                break;
+            }
             // Check-quorum: a leader cut off from a majority steps down instead of holding the epoch.
-            std::size_t recent = 1;
+            std::size_t recent = is_voter(cfg_.self) ? 1 : 0;
             const auto window = cfg_.fetch_timeout_ticks + cfg_.fetch_timeout_ticks / 2;
             for (auto& [id, p] : progress_) {
                 if (is_voter(id) && now_ - p.last_fetch <= window) ++recent;
@@ -261,6 +286,12 @@ void core::advance_log_start(model::offset start) {
     log_start_epoch_ = before;
     log_start_ = start;
     epochs_.truncate_from_start(start);
+    // Keep the set in force at the new log start and the ones after it.
+    std::size_t in_force = 0;
+    for (std::size_t i = 0; i < voter_sets_.size(); ++i) {
+        if (voter_sets_[i].offset < start) in_force = i;
+    }
+    voter_sets_.erase(voter_sets_.begin(), voter_sets_.begin() + static_cast<std::ptrdiff_t>(in_force));
 }
 
 void core::resign() {
@@ -271,10 +302,46 @@ void core::resign() {
     }
     std::stable_sort(preferred.begin(), preferred.end(),
                      [&](auto a, auto b) { return progress_[a].end > progress_[b].end; });
-    for (auto v : cfg_.voters) {
+    for (auto v : voters()) {
         if (v != cfg_.self) send(v, end_quorum_epoch_request{state_.epoch, cfg_.self, preferred});
     }
     become_unattached(state_.epoch);
+}
+
+bool core::propose_voters(std::vector<model::node_id> next) {
+    if (role_ != role::leader || !leader_high_watermark_known_) return false;
+    // One change at a time: the previous one must be committed first.
+    if (voter_sets_.back().offset.value() >= high_watermark_) return false;
+    std::sort(next.begin(), next.end());
+    next.erase(std::unique(next.begin(), next.end()), next.end());
+    const auto& now = voters();
+    std::vector<model::node_id> added;
+    std::vector<model::node_id> removed;
+    std::set_difference(next.begin(), next.end(), now.begin(), now.end(), std::back_inserter(added));
+    std::set_difference(now.begin(), now.end(), next.begin(), next.end(), std::back_inserter(removed));
+    if (next.empty() || added.size() + removed.size() != 1) return false;
+    batch b{log_end_, log_end_, state_.epoch, batch_kind::voters, nullptr};
+    b.voters = std::move(next);
+    append(std::move(b));
+    for (auto v : voters()) {
+        if (v != cfg_.self && !progress_.contains(v)) progress_[v].last_fetch = now_;
+    }
+    maybe_advance_high_watermark();
+    answer_parked(false);
+    return true;
+}
+
+// A replica that is not a voter has no election to start: it asks the voters, in turn, who leads.
+void core::discover_leader() {
+    if (fetch_in_flight_ && now_ - fetch_sent_at_ < cfg_.request_retry_ticks) return;
+    std::vector<model::node_id> others;
+    for (auto v : voters()) {
+        if (v != cfg_.self) others.push_back(v);
+    }
+    if (others.empty()) return;
+    fetch_in_flight_ = true;
+    fetch_sent_at_ = now_;
+    send(others[rng_() % others.size()], fetch_request{state_.epoch, cfg_.self, log_end_, last_epoch(), ++fetch_sequence_});
 }
 
 // ---- elections ---------------------------------------------------------------------------------------
@@ -285,7 +352,9 @@ bool core::log_at_least_as_up_to_date(const offset_and_epoch& other) const {
 }
 
 void core::on_vote_request(model::node_id from, const vote_request& r) {
-    if (!is_voter(from) || !is_voter(cfg_.self)) return;
+    // Every replica answers, voter or not in its own view: a replica that has not yet heard that it was
+    // added may be the vote a candidate needs (Raft thesis, section 4.1). The candidate counts only the
+    // voters of its own set.
     // A pre-vote is sent in epoch candidate_epoch - 1. A replica whose epoch ended (its election failed)
     // can only rejoin in a newer epoch, so the others move to its epoch, a leader stepping down; else a
     // candidate whose vote requests were lost would ask for pre-votes forever in an epoch nobody else has.
@@ -331,7 +400,7 @@ void core::on_vote_response(model::node_id from, const vote_response& r) {
         if (role_ != role::prospective || r.candidate_epoch.value() != state_.epoch.value() + 1) return;
         if (r.granted) {
             granted_.insert(from);
-            if (granted_.size() >= majority()) become_candidate();
+            if (granted_by_voters() >= majority()) become_candidate();
         } else if (r.epoch == state_.epoch && r.leader) {
             observe_epoch(r.epoch, r.leader);
         }
@@ -340,7 +409,7 @@ void core::on_vote_response(model::node_id from, const vote_response& r) {
     if (role_ != role::candidate || r.epoch != state_.epoch || r.candidate_epoch != state_.epoch) return;
     if (r.granted) {
         granted_.insert(from);
-        if (granted_.size() >= majority()) become_leader();
+        if (granted_by_voters() >= majority()) become_leader();
     } else if (r.leader) {
         observe_epoch(r.epoch, r.leader);
     }
@@ -379,6 +448,7 @@ std::optional<fetch_response> core::check_fetch_position(const fetch_request& r)
     if (r.fetch_offset < log_start_ || (r.fetch_offset == log_start_ && r.last_fetched_epoch != log_start_epoch_)) {
         auto resp = make_fetch_response(r);
         resp.snapshot = offset_and_epoch{log_start_, log_start_epoch_};
+        resp.snapshot_voters = voters_at(log_start_);
         return resp;
     }
     if (r.fetch_offset == log_start_) return std::nullopt;
@@ -449,7 +519,7 @@ void core::answer_parked(bool only_if_data_or_expired) {
 void core::maybe_advance_high_watermark() {
     if (role_ != role::leader) return;
     std::vector<std::int64_t> ends;
-    for (auto v : cfg_.voters) {
+    for (auto v : voters()) {
         if (v == cfg_.self) ends.push_back(durable_end_.value());
         else {
             auto it = progress_.find(v);
@@ -527,6 +597,10 @@ void core::on_fetch_response(model::node_id from, const fetch_response& r) {
         log_start_epoch_ = r.snapshot->epoch;
         log_end_ = durable_end_ = log_start_;
         epochs_ = storage::leader_epoch_cache{};
+        if (!r.snapshot_voters.empty()) {
+            voter_sets_ = {{model::offset(log_start_.value() - 1), r.snapshot_voters}};
+            std::sort(voter_sets_.front().voters.begin(), voter_sets_.front().voters.end());
+        }
         // Everything below the leader's log start is committed.
         set_high_watermark(log_start_.value());
     } else if (r.diverging_epoch) {
@@ -559,6 +633,8 @@ void core::truncate_to(model::offset end) {
     RAFT_CHECK(end >= log_start_, "truncation below the log start");
     out_.log.push_back(truncate_op{end});
     epochs_.truncate_from_end(end);
+    // A voter set written in the truncated suffix no longer applies (it applied uncommitted).
+    while (voter_sets_.size() > 1 && voter_sets_.back().offset >= end) voter_sets_.pop_back();
     log_end_ = end;
     durable_end_ = std::min(durable_end_, end);
 }
@@ -568,6 +644,12 @@ void core::append(batch b) {
     RAFT_CHECK(b.epoch >= last_epoch(), "append of an older epoch");
     epochs_.assign(b.epoch.value(), b.base);
     log_end_ = model::offset(b.last.value() + 1);
+    if (b.kind == batch_kind::voters) {
+        RAFT_CHECK(!b.voters.empty(), "an empty voter set");
+        auto sorted = b.voters;
+        std::sort(sorted.begin(), sorted.end());
+        voter_sets_.push_back({b.base, std::move(sorted)});
+    }
     out_.log.push_back(std::move(b));
 }
 

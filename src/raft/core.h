@@ -54,6 +54,13 @@ struct persistent_state {
     bool operator==(const persistent_state&) const = default;
 };
 
+// A voter set and the offset of the voters batch that set it. -1 for the configured (bootstrap) set; an
+// offset below the log start for the set in force at the log start.
+struct voter_set {
+    model::offset offset{-1};
+    std::vector<model::node_id> voters;
+};
+
 // The shape of the log at start-up (after recovery, so everything in it is durable).
 struct log_shape {
     model::offset log_start{0};
@@ -64,6 +71,9 @@ struct log_shape {
     // The high watermark known from before (a checkpoint); 0..log_end. Only a hint: it is committed, so
     // it can be trusted, and the leader's answers raise it.
     std::int64_t high_watermark = 0;
+    // The voters batches in the log, ascending, and first the set in force at the log start if the log
+    // moved its start past a voters batch. Empty: config::voters.
+    std::vector<voter_set> voter_sets;
 };
 
 // Log operations, applied in order.
@@ -97,6 +107,7 @@ const char* to_string(role r);
 
 struct config {
     model::node_id self{0};
+    // The voter set the cluster started with; voters batches in the log replace it.
     std::vector<model::node_id> voters;
     // Ticks before a replica without a leader starts a pre-vote: uniformly random in [t, 2t).
     int election_timeout_ticks = 10;
@@ -133,6 +144,10 @@ public:
     void advance_log_start(model::offset start);
     // Leader only: step down and ask the voters to elect one of `preferred` (most caught-up first) now.
     void resign();
+    // Leader only: change the voter set by adding or removing one voter (Raft thesis, section 4.1). The
+    // new set applies as soon as it is written; a leader that removed itself resigns once it commits.
+    // Refused (false) unless an entry of this epoch and the previous change are committed.
+    bool propose_voters(std::vector<model::node_id> voters);
 
     output take_output();
 
@@ -147,6 +162,8 @@ public:
     // The end of the log as (offset, epoch of the last entry).
     offset_and_epoch last() const { return {log_end_, last_epoch()}; }
     const config& cfg() const { return cfg_; }
+    // The voter set in force: the last voters batch in the log, or the configured one.
+    const std::vector<model::node_id>& voters() const { return voter_sets_.back().voters; }
 
 private:
     struct follower_progress {
@@ -160,7 +177,9 @@ private:
     };
 
     bool is_voter(model::node_id n) const;
-    std::size_t majority() const { return cfg_.voters.size() / 2 + 1; }
+    std::size_t majority() const { return voters().size() / 2 + 1; }
+    std::size_t granted_by_voters() const;
+    const std::vector<model::node_id>& voters_at(model::offset o) const;
     model::leader_epoch last_epoch() const;
     int random_election_timeout();
     void send(model::node_id to, message m);
@@ -189,6 +208,7 @@ private:
     void answer_parked(bool only_if_data_or_expired);
     void maybe_advance_high_watermark();
     void maybe_send_fetch();
+    void discover_leader();
     void set_high_watermark(std::int64_t hw);
     void truncate_to(model::offset end);
     void append(batch b);
@@ -207,6 +227,8 @@ private:
     model::offset durable_end_;
     storage::leader_epoch_cache epochs_;
     std::int64_t high_watermark_ = 0;
+    // Ascending by offset; never empty (the first is the configured set or the one at the log start).
+    std::vector<voter_set> voter_sets_;
 
     // unattached, prospective, candidate: when to start the next pre-vote round.
     std::int64_t election_deadline_ = 0;

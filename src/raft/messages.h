@@ -33,6 +33,7 @@ struct offset_and_epoch {
 enum class batch_kind : std::uint8_t {
     data,           // records a client (or a coordinator) proposed on the leader
     leader_change,  // the one-record control batch a leader writes first in its epoch (KRaft's LeaderChange)
+    voters,         // a one-record control batch that sets the voter set (KRaft's VotersRecord, KIP-853)
 };
 
 // A run of consecutive log entries (a record batch): offsets [base, last], all written in `epoch`. The
@@ -44,6 +45,8 @@ struct batch {
     model::leader_epoch epoch{0};
     batch_kind kind = batch_kind::data;
     std::shared_ptr<const void> data;
+    // kind == voters: the voter set from this offset on (it applies once written, committed or not).
+    std::vector<model::node_id> voters;
 
     std::int64_t count() const { return last.value() - base.value() + 1; }
 };
@@ -123,6 +126,8 @@ struct fetch_response {
     // one that starts there (for a data partition the entries below are gone everywhere; for the
     // controller the driver installs the snapshot that ends there).
     std::optional<offset_and_epoch> snapshot;
+    // With `snapshot`: the voter set in force at that offset.
+    std::vector<model::node_id> snapshot_voters;
     // Outbound from a core: true when the driver must fill `batches` by reading the log from
     // fetch_offset (as much as its fetch size allows). Inbound: the batches the leader sent.
     bool read_log = false;

@@ -44,17 +44,20 @@ T first_of(const std::vector<envelope>& messages) {
 }
 
 // Replicas whose messages wait in an outbox until the test delivers them; disks flush on demand. The
-// harness keeps each replica's log as the epoch of every entry, applying the cores' log operations.
+// harness keeps each replica's log as one single-entry batch per offset, applying the cores' log
+// operations.
 struct harness {
     std::map<int, std::unique_ptr<core>> replicas;
-    std::map<int, std::vector<leader_epoch>> logs;
+    std::map<int, std::vector<batch>> logs;
     std::vector<envelope> outbox;
 
     void add(int id, int voters, persistent_state state = {}, log_shape log = {}) {
         auto& entries = logs[id];
         for (std::size_t i = 0; i < log.epochs.size(); ++i) {
             const auto end = i + 1 < log.epochs.size() ? log.epochs[i + 1].start_offset : log.log_end;
-            for (auto o = log.epochs[i].start_offset.value(); o < end.value(); ++o) entries.push_back(ep(log.epochs[i].epoch));
+            for (auto o = log.epochs[i].start_offset.value(); o < end.value(); ++o) {
+                entries.push_back(batch{off(o), off(o), ep(log.epochs[i].epoch), batch_kind::data, nullptr});
+            }
         }
         replicas[id] = std::make_unique<core>(make_config(id, voters), state, log);
         collect(id);
@@ -69,7 +72,13 @@ struct harness {
         auto& entries = logs[id];
         for (const auto& op : out.log) {
             if (auto* t = std::get_if<truncate_op>(&op)) entries.resize(static_cast<std::size_t>(t->end.value()));
-            else if (auto* b = std::get_if<batch>(&op)) entries.insert(entries.end(), static_cast<std::size_t>(b->count()), b->epoch);
+            else if (auto* b = std::get_if<batch>(&op)) {
+                for (auto o = b->base.value(); o <= b->last.value(); ++o) {
+                    auto one = *b;
+                    one.base = one.last = off(o);
+                    entries.push_back(std::move(one));
+                }
+            }
         }
     }
     void flush(int id) {
@@ -99,7 +108,7 @@ struct harness {
         if (auto* f = std::get_if<fetch_response>(&e.message); f && f->read_log) {
             const auto& entries = logs[e.from.value()];
             for (auto o = f->fetch_offset.value(); o < static_cast<std::int64_t>(entries.size()); ++o) {
-                f->batches.push_back(batch{off(o), off(o), entries[static_cast<std::size_t>(o)], batch_kind::data, nullptr});
+                f->batches.push_back(entries[static_cast<std::size_t>(o)]);
             }
             f->read_log = false;
         }
@@ -350,6 +359,64 @@ TEST(RaftCore, ALateAnswerToAnEarlierPositionIsIgnored) {
     h.at(2).receive({n(1), n(2), resp});
     EXPECT_TRUE(h.at(2).take_output().log.empty());
     EXPECT_EQ(h.at(2).log_end(), off(5));
+}
+
+}  // namespace
+}  // namespace tributary::raft
+
+namespace tributary::raft {
+namespace {
+
+TEST(RaftCore, AVoterSetChangeAppliesOnceWrittenAndOnlyOneIsUncommittedAtATime) {
+    harness h;
+    h.add(1, 1);
+    h.flush(1);
+    ASSERT_EQ(h.at(1).role(), role::leader);
+    // Two at once: refused.
+    EXPECT_FALSE(h.at(1).propose_voters({n(1), n(2), n(3)}));
+    ASSERT_TRUE(h.at(1).propose_voters({n(1), n(2)}));
+    h.collect(1);
+    EXPECT_EQ(h.at(1).voters(), (std::vector<node_id>{n(1), n(2)}));
+    // The change is not committed (replica 2 must now hold it too): the next one waits.
+    h.flush(1);
+    EXPECT_EQ(h.at(1).high_watermark(), 1);
+    EXPECT_FALSE(h.at(1).propose_voters({n(1), n(2), n(3)}));
+    // Replica 2 joins as an observer of the configured set {1}, finds the leader and catches up.
+    h.add(2, 1);
+    for (int t = 0; t < 20; ++t) {
+        h.tick(2);
+        h.settle();
+    }
+    EXPECT_EQ(h.at(2).leader(), n(1));
+    EXPECT_EQ(h.at(2).voters(), (std::vector<node_id>{n(1), n(2)}));
+    EXPECT_EQ(h.at(1).high_watermark(), 2);
+    EXPECT_TRUE(h.at(1).propose_voters({n(1), n(2), n(3)}));
+}
+
+TEST(RaftCore, ALeaderThatRemovedItselfHandsOverOnceTheChangeCommits) {
+    harness h;
+    for (int i = 1; i <= 3; ++i) h.add(i, 3);
+    const int leader = h.elect();
+    ASSERT_NE(leader, 0);
+    std::vector<node_id> rest;
+    for (int i = 1; i <= 3; ++i) {
+        if (i != leader) rest.push_back(n(i));
+    }
+    ASSERT_TRUE(h.at(leader).propose_voters(rest));
+    h.collect(leader);
+    h.settle();
+    EXPECT_EQ(h.at(leader).role(), role::leader) << "leads until the change commits";
+    for (int t = 0; t < 60 && (h.at(leader).role() == role::leader || h.leaders() == 0); ++t) {
+        for (int i = 1; i <= 3; ++i) h.tick(i);
+        h.settle();
+    }
+    EXPECT_NE(h.at(leader).role(), role::leader);
+    ASSERT_EQ(h.leaders(), 1);
+    for (auto r : rest) {
+        if (h.at(r.value()).role() == role::leader) {
+            EXPECT_EQ(h.at(r.value()).voters(), rest);
+        }
+    }
 }
 
 }  // namespace

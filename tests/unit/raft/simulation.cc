@@ -54,9 +54,10 @@ std::string describe(const message& m) {
 
 struct simulation::replica {
     struct entry {
-        std::int64_t value;  // 0 for a leader_change batch
+        std::int64_t value;  // 0 for a leader_change batch, negative for a voters batch
         std::int32_t epoch;
         std::uint64_t chain;
+        std::vector<node_id> voters;  // a voters batch's set
     };
 
     node_id id;
@@ -65,6 +66,7 @@ struct simulation::replica {
     std::int64_t start = 0;
     std::int32_t start_epoch = 0;
     std::uint64_t start_chain = 0;  // chain at start - 1
+    std::vector<node_id> start_voters;  // the voter set in force at start, if a voters batch is below it
     std::vector<entry> entries;
     std::int64_t durable = 0;  // end of the durable prefix
     std::vector<std::pair<std::int64_t, std::int64_t>> flushes;  // (completes at, end)
@@ -93,6 +95,10 @@ struct simulation::replica {
         }
         s.epochs = cache.entries();
         s.high_watermark = start;
+        if (!start_voters.empty()) s.voter_sets.push_back({model::offset(start - 1), start_voters});
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            if (!entries[i].voters.empty()) s.voter_sets.push_back({model::offset(start + static_cast<std::int64_t>(i)), entries[i].voters});
+        }
         return s;
     }
 };
@@ -111,16 +117,18 @@ fault_profile random_profile(std::mt19937_64& rng) {
     f.retention = uniform(0.0, 0.01);
     f.max_flush_delay = static_cast<int>(rng() % 5);
     f.resign = uniform(0.0, 0.005);
+    f.reconfigure = uniform(0.0, 0.01);
     f.propose = uniform(0.05, 0.6);
     return f;
 }
 
-simulation::simulation(std::uint64_t seed, int replicas, fault_profile faults)
+simulation::simulation(std::uint64_t seed, int voters, int observers, fault_profile faults)
     : seed_(seed), rng_(seed), faults_(faults), trace_(std::getenv("TRIBUTARY_RAFT_TRACE") != nullptr) {
-    for (int i = 0; i < replicas; ++i) voters_.push_back(node_id(i + 1));
-    for (auto id : voters_) {
+    for (int i = 0; i < voters; ++i) voters_.push_back(node_id(i + 1));
+    committed_voters_ = voters_;
+    for (int i = 0; i < voters + observers; ++i) {
         auto r = std::make_unique<replica>();
-        r->id = id;
+        r->id = node_id(i + 1);
         replicas_.push_back(std::move(r));
     }
 }
@@ -239,12 +247,16 @@ void simulation::step(bool faults) {
     // Committed entries are never lost: a majority holds the committed prefix durably.
     const auto c = static_cast<std::int64_t>(committed_.size());
     if (c > 0) {
+        // A majority of the voter set the last commit was counted in.
         std::size_t holding = 0;
-        for (auto& r : replicas_) {
-            if (r->start >= c || (r->durable >= c && r->chain_at(c - 1) == committed_[c - 1])) ++holding;
+        for (auto id : committed_voters_) {
+            auto& r = at(id);
+            if (r.start >= c || (r.durable >= c && r.chain_at(c - 1) == committed_[c - 1])) ++holding;
         }
-        if (holding < voters_.size() / 2 + 1) {
-            fail("committed prefix [0, " + std::to_string(c) + ") held by " + std::to_string(holding) + " replicas");
+        if (holding < committed_voters_.size() / 2 + 1) {
+            std::string who;
+            for (auto id : committed_voters_) who += " n" + std::to_string(id.value());
+            fail("committed prefix [0, " + std::to_string(c) + ") held by " + std::to_string(holding) + " of the voters" + who);
         }
     }
     stats_.committed = c;
@@ -268,13 +280,13 @@ void simulation::deliver_due() {
         }
         if (trace_) note("n" + std::to_string(m.e.from.value()) + " -> n" + std::to_string(m.e.to.value()) + " " + describe(m.e.message));
         r.c->receive(m.e);
-        apply_output(r, r.c->take_output(), m.snapshot_chain);
+        apply_output(r, r.c->take_output(), &m);
     }
 }
 
 bool simulation::linked(node_id from, node_id to) const { return !cut_.contains({from.value(), to.value()}); }
 
-void simulation::apply_output(replica& r, output out, std::uint64_t snapshot_chain) {
+void simulation::apply_output(replica& r, output out, const in_flight* cause) {
     if (out.persist) r.disk_state = *out.persist;
     for (auto& op : out.log) {
         if (auto* t = std::get_if<truncate_op>(&op)) {
@@ -289,7 +301,11 @@ void simulation::apply_output(replica& r, output out, std::uint64_t snapshot_cha
             r.entries.clear();
             r.start = s->start.offset.value();
             r.start_epoch = s->start.epoch.value();
-            r.start_chain = snapshot_chain;
+            // The snapshot comes from the fetch response just delivered.
+            if (!cause) fail("a log reset without a fetch response");
+            r.start_chain = cause->snapshot_chain;
+            r.start_voters = std::get<fetch_response>(cause->e.message).snapshot_voters;
+            if (r.start_voters == voters_) r.start_voters.clear();
             r.durable = r.start;
             r.flushes.clear();
             ++stats_.resets;
@@ -303,14 +319,19 @@ void simulation::apply_output(replica& r, output out, std::uint64_t snapshot_cha
             if (b.base.value() != r.end()) fail("append not at the log end");
             const auto* data = static_cast<const values*>(b.data.get());
             for (auto o = b.base.value(); o <= b.last.value(); ++o) {
-                const std::int64_t value = b.kind == batch_kind::leader_change ? 0 : (*data)[static_cast<std::size_t>(o - b.base.value())];
+                std::int64_t value = 0;
+                if (b.kind == batch_kind::data) value = (*data)[static_cast<std::size_t>(o - b.base.value())];
+                if (b.kind == batch_kind::voters) {
+                    value = -1;
+                    for (auto v : b.voters) value -= std::int64_t{1} << v.value();
+                }
                 const auto chain = mix(*r.chain_at(o - 1), b.epoch.value(), value);
                 auto [it, inserted] = chain_of_.try_emplace({o, b.epoch.value()}, chain);
                 if (!inserted && it->second != chain) {
                     fail("log matching: two different entries at offset " + std::to_string(o) + " in epoch " +
                          std::to_string(b.epoch.value()));
                 }
-                r.entries.push_back({value, b.epoch.value(), chain});
+                r.entries.push_back({value, b.epoch.value(), chain, b.kind == batch_kind::voters ? b.voters : std::vector<node_id>{}});
             }
             const auto delay = faults_.max_flush_delay > 0 ? static_cast<std::int64_t>(rng_() % (faults_.max_flush_delay + 1)) : 0;
             r.flushes.push_back({now_ + delay, r.end()});
@@ -322,17 +343,20 @@ void simulation::apply_output(replica& r, output out, std::uint64_t snapshot_cha
         if (auto* f = std::get_if<fetch_response>(&e.message)) {
             if (f->read_log) {
                 // The driver reads the log: up to a random number of entries, one batch per epoch run.
-                const auto want = 1 + static_cast<std::int64_t>(rng_() % 8);
+                const auto want = 1 + static_cast<std::int64_t>(rng_() % 64);
                 for (auto o = f->fetch_offset.value(); o < r.end() && o < f->fetch_offset.value() + want; ++o) {
                     const auto& en = r.entries[static_cast<std::size_t>(o - r.start)];
                     batch b{model::offset(o), model::offset(o), model::leader_epoch(en.epoch),
-                            en.value == 0 ? batch_kind::leader_change : batch_kind::data,
-                            std::make_shared<values>(values{en.value})};
+                            en.value == 0 ? batch_kind::leader_change : en.value < 0 ? batch_kind::voters : batch_kind::data,
+                            std::make_shared<values>(values{en.value}), en.voters};
                     f->batches.push_back(std::move(b));
                 }
                 f->read_log = false;
             }
             if (f->snapshot) chain = r.start_chain;
+            if (f->snapshot && f->snapshot_voters != r.start_voters && !(r.start_voters.empty() && f->snapshot_voters == voters_)) {
+                fail("a snapshot's voter set disagrees with the log's");
+            }
         }
         if (!linked(e.from, e.to)) continue;
         auto uniform = std::uniform_real_distribution<double>(0, 1);
@@ -366,6 +390,9 @@ void simulation::apply_output(replica& r, output out, std::uint64_t snapshot_cha
                     committed_.push_back(*r.chain_at(o));
                     committed_in_.push_back(r.c->epoch().value());
                 }
+                // The leader commits with the voter set in force in its log (committed or not): that set's
+                // majority now holds the whole prefix.
+                if (r.c->role() == raft::role::leader) committed_voters_ = r.c->voters();
             }
         }
         r.hw = h;
@@ -431,6 +458,7 @@ void simulation::restart(replica& r) {
 
 void simulation::maybe_fault() {
     maybe_resign();
+    maybe_reconfigure();
     auto uniform = std::uniform_real_distribution<double>(0, 1);
     auto pick = [&]() -> replica& { return *replicas_[rng_() % replicas_.size()]; };
     if (uniform(rng_) < faults_.crash) {
@@ -459,7 +487,7 @@ void simulation::maybe_fault() {
         ++stats_.partitions;
         heal_at_ = now_ + 20 + static_cast<std::int64_t>(rng_() % 200);
         std::vector<std::int32_t> ids;
-        for (auto v : voters_) ids.push_back(v.value());
+        for (auto& r : replicas_) ids.push_back(r->id.value());
         std::shuffle(ids.begin(), ids.end(), rng_);
         const auto kind = rng_() % 3;
         if (kind == 2) {
@@ -486,12 +514,39 @@ void simulation::maybe_fault() {
                 const auto start = r.start + 1 + static_cast<std::int64_t>(rng_() % static_cast<std::uint64_t>(limit - r.start));
                 r.start_chain = *r.chain_at(start - 1);
                 r.start_epoch = r.entries[static_cast<std::size_t>(start - 1 - r.start)].epoch;
+                for (auto o = r.start; o < start; ++o) {
+                    const auto& en = r.entries[static_cast<std::size_t>(o - r.start)];
+                    if (!en.voters.empty()) r.start_voters = en.voters;
+                }
                 r.entries.erase(r.entries.begin(), r.entries.begin() + (start - r.start));
                 r.start = start;
                 r.c->advance_log_start(model::offset(start));
                 apply_output(r, r.c->take_output());
             }
         }
+    }
+}
+
+void simulation::maybe_reconfigure() {
+    if (std::uniform_real_distribution<double>(0, 1)(rng_) >= faults_.reconfigure) return;
+    for (auto& r : replicas_) {
+        if (!r->running(now_) || r->c->role() != raft::role::leader) continue;
+        auto next = r->c->voters();
+        std::vector<node_id> outside;
+        for (auto& o : replicas_) {
+            if (std::find(next.begin(), next.end(), o->id) == next.end()) outside.push_back(o->id);
+        }
+        const bool add = next.size() <= 3 || (!outside.empty() && rng_() % 2 == 0);
+        if (add && outside.empty()) return;
+        if (add) next.push_back(outside[rng_() % outside.size()]);
+        else next.erase(next.begin() + static_cast<std::ptrdiff_t>(rng_() % next.size()));
+        if (r->c->propose_voters(next)) {
+            ++stats_.reconfigurations;
+            note("n" + std::to_string(r->id.value()) + (add ? " adds a voter: " : " removes a voter: ") +
+                 std::to_string(next.size()) + " voters");
+            apply_output(*r, r->c->take_output());
+        }
+        return;
     }
 }
 

@@ -9,9 +9,9 @@
 // - log matching: two logs with an entry of the same offset and epoch are equal up to it (each entry
 //   carries a hash chained over its prefix, and (offset, epoch) -> hash is checked on every append);
 // - leader completeness: a new leader holds every committed entry;
-// - committed entries are never lost: a majority of replicas holds the committed prefix durably (or
-//   has moved its log start past it), no replica truncates below its high watermark, and every high
-//   watermark any replica reports agrees with the one committed history.
+// - committed entries are never lost: a majority of the voter set the last commit was counted in holds
+//   the committed prefix durably (or has moved its log start past it), no replica truncates below its
+//   high watermark, and every high watermark any replica reports agrees with the one committed history.
 // Then it heals every fault and checks liveness: one leader, every replica converges on one log, and
 // a value proposed after healing commits everywhere.
 #pragma once
@@ -40,6 +40,7 @@ struct fault_profile {
     double clock_jump = 0.0;    // per tick: a replica's clock jumps ahead
     double retention = 0.0;     // per tick: a replica moves its log start up to its high watermark
     double resign = 0.0;        // per tick: the leader hands over (leadership transfer)
+    double reconfigure = 0.0;   // per tick: the leader adds or removes one voter
     int max_flush_delay = 2;    // ticks before a flush completes
     double propose = 0.3;       // per tick: the client proposes
 };
@@ -49,7 +50,8 @@ fault_profile random_profile(std::mt19937_64& rng);
 
 class simulation {
 public:
-    simulation(std::uint64_t seed, int replicas, fault_profile faults);
+    // `voters` replicas start as the voter set; `observers` more start outside it (voters may add them).
+    simulation(std::uint64_t seed, int voters, int observers, fault_profile faults);
     ~simulation();
 
     // Runs `ticks` steps with faults, then heals and checks liveness for up to `settle_ticks`.
@@ -67,6 +69,7 @@ public:
         std::int64_t truncations = 0;
         std::int64_t resets = 0;
         std::int64_t resignations = 0;
+        std::int64_t reconfigurations = 0;
     };
     const stats& counters() const { return stats_; }
 
@@ -81,11 +84,12 @@ private:
 
     void step(bool faults);
     void deliver_due();
-    void apply_output(replica& r, output out, std::uint64_t snapshot_chain = 0);
+    void apply_output(replica& r, output out, const in_flight* cause = nullptr);
     void crash(replica& r);
     void restart(replica& r);
     void maybe_fault();
     void maybe_resign();
+    void maybe_reconfigure();
     void heal();
     bool linked(node_id from, node_id to) const;
     void note(const std::string& event);
@@ -111,6 +115,7 @@ private:
     std::map<std::pair<std::int64_t, std::int32_t>, std::uint64_t> chain_of_;
     std::vector<std::uint64_t> committed_;  // hash chain of the committed prefix, by offset
     std::vector<std::int32_t> committed_in_;  // the epoch in which each offset was first seen committed
+    std::vector<node_id> committed_voters_;    // the voter set the last commit was counted in
     std::int64_t next_value_ = 1;
 
     std::deque<std::string> events_;

@@ -28,8 +28,9 @@ constexpr std::int64_t default_seeds = 100;
 
 std::string run_seed(std::uint64_t seed, int ticks, simulation::stats* out = nullptr) {
     std::mt19937_64 rng(seed);
-    const int replicas = rng() % 3 == 0 ? 5 : 3;
-    simulation sim(seed, replicas, random_profile(rng));
+    const int voters = rng() % 3 == 0 ? 5 : 3;
+    const int observers = static_cast<int>(rng() % 3);
+    simulation sim(seed, voters, observers, random_profile(rng));
     auto failure = sim.run(ticks, 3000);
     if (out) *out = sim.counters();
     return failure;
@@ -57,6 +58,7 @@ TEST(RaftSimulation, SafetyAndLivenessHoldUnderRandomFaults) {
         total.truncations += s.truncations;
         total.resets += s.resets;
         total.resignations += s.resignations;
+        total.reconfigurations += s.reconfigurations;
     }
     // The faults must actually have happened, or the run proves little.
     EXPECT_GT(total.crashes, 0);
@@ -64,14 +66,15 @@ TEST(RaftSimulation, SafetyAndLivenessHoldUnderRandomFaults) {
     EXPECT_GT(total.truncations, 0);
     EXPECT_GT(total.resets, 0);
     EXPECT_GT(total.resignations, 0);
+    EXPECT_GT(total.reconfigurations, 0);
     EXPECT_GT(total.elections, static_cast<std::int64_t>(seeds.size()));
     std::printf("%zu seeds: %lld entries committed, %lld elections, %lld crashes, %lld partitions, %lld messages "
-                "(%lld dropped), %lld truncations, %lld log resets, %lld resignations\n",
+                "(%lld dropped), %lld truncations, %lld log resets, %lld resignations, %lld voter changes\n",
                 seeds.size(), static_cast<long long>(total.committed), static_cast<long long>(total.elections),
                 static_cast<long long>(total.crashes), static_cast<long long>(total.partitions),
                 static_cast<long long>(total.messages), static_cast<long long>(total.dropped),
                 static_cast<long long>(total.truncations), static_cast<long long>(total.resets),
-                static_cast<long long>(total.resignations));
+                static_cast<long long>(total.resignations), static_cast<long long>(total.reconfigurations));
 }
 
 TEST(RaftSimulation, ASeedReproducesItsRun) {
