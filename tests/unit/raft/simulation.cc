@@ -264,13 +264,17 @@ void simulation::step(bool faults) {
 
 void simulation::deliver_due() {
     std::vector<in_flight> due;
-    std::vector<in_flight> keep;
-    for (auto& m : network_) {
-        if (m.deliver_at <= now_ && at(m.e.to).running(now_)) due.push_back(std::move(m));
-        else if (m.deliver_at <= now_ && !at(m.e.to).up) ++stats_.dropped;  // to a crashed replica
-        else keep.push_back(std::move(m));
-    }
-    network_ = std::move(keep);
+    std::erase_if(network_, [&](in_flight& m) {
+        if (m.deliver_at > now_) return false;
+        auto& to = at(m.e.to);
+        if (!to.up) {
+            ++stats_.dropped;  // to a crashed replica
+            return true;
+        }
+        if (!to.running(now_)) return false;
+        due.push_back(std::move(m));
+        return true;
+    });
     std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
     for (auto& m : due) {
         auto& r = at(m.e.to);
@@ -342,14 +346,24 @@ void simulation::apply_output(replica& r, output out, const in_flight* cause) {
         std::uint64_t chain = 0;
         if (auto* f = std::get_if<fetch_response>(&e.message)) {
             if (f->read_log) {
-                // The driver reads the log: up to a random number of entries, one batch per epoch run.
+                // The driver reads the log: up to a random number of entries; data entries of one epoch
+                // in a row form one batch, control entries are batches of one.
                 const auto want = 1 + static_cast<std::int64_t>(rng_() % 64);
-                for (auto o = f->fetch_offset.value(); o < r.end() && o < f->fetch_offset.value() + want; ++o) {
+                const auto end = std::min(r.end(), f->fetch_offset.value() + want);
+                for (auto o = f->fetch_offset.value(); o < end;) {
                     const auto& en = r.entries[static_cast<std::size_t>(o - r.start)];
-                    batch b{model::offset(o), model::offset(o), model::leader_epoch(en.epoch),
-                            en.value == 0 ? batch_kind::leader_change : en.value < 0 ? batch_kind::voters : batch_kind::data,
-                            std::make_shared<values>(values{en.value}), en.voters};
-                    f->batches.push_back(std::move(b));
+                    const auto kind = en.value == 0 ? batch_kind::leader_change : en.value < 0 ? batch_kind::voters : batch_kind::data;
+                    auto data = std::make_shared<values>(values{en.value});
+                    auto last = o;
+                    while (kind == batch_kind::data && last + 1 < end) {
+                        const auto& next = r.entries[static_cast<std::size_t>(last + 1 - r.start)];
+                        if (next.value <= 0 || next.epoch != en.epoch) break;
+                        data->push_back(next.value);
+                        ++last;
+                    }
+                    f->batches.push_back(batch{model::offset(o), model::offset(last), model::leader_epoch(en.epoch), kind,
+                                               std::move(data), en.voters});
+                    o = last + 1;
                 }
                 f->read_log = false;
             }

@@ -104,7 +104,6 @@ private:
     std::vector<std::unique_ptr<replica>> replicas_;
     std::vector<node_id> voters_;
     std::int64_t now_ = 0;
-    std::uint64_t order_ = 0;
     std::vector<in_flight> network_;
     // Cut links (from, to), and when the current partition heals.
     std::set<std::pair<std::int32_t, std::int32_t>> cut_;

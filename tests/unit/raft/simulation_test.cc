@@ -1,9 +1,11 @@
 // Raft under random schedules: each seed draws a cluster size (3 or 5), a fault profile and a run of
 // faults, then heals and checks liveness (simulation.h lists the properties checked after every step).
 //
-//   TRIBUTARY_RAFT_SEEDS=N    how many seeds (default: 400 in an optimised build, 100 with assertions)
+//   TRIBUTARY_RAFT_SEEDS=N    how many seeds (default: 2,000 in an optimised build, 60 in the sanitizer
+//                             build; 20,000 with TRIBUTARY_SOAK=1)
 //   TRIBUTARY_RAFT_SEED=S     run only seed S (a failure prints its seed)
 //   TRIBUTARY_RAFT_TICKS=T    fault-phase length per seed (default 1500 ticks)
+//   TRIBUTARY_RAFT_TRACE=1    record every delivered message in the failure's event list
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -21,9 +23,9 @@ std::int64_t env_or(const char* name, std::int64_t fallback) {
 }
 
 #ifdef NDEBUG
-constexpr std::int64_t default_seeds = 400;
+constexpr std::int64_t default_seeds = 2000;
 #else
-constexpr std::int64_t default_seeds = 100;
+constexpr std::int64_t default_seeds = 60;
 #endif
 
 std::string run_seed(std::uint64_t seed, int ticks, simulation::stats* out = nullptr) {
@@ -42,7 +44,8 @@ TEST(RaftSimulation, SafetyAndLivenessHoldUnderRandomFaults) {
     if (const auto one = env_or("TRIBUTARY_RAFT_SEED", -1); one >= 0) {
         seeds.push_back(static_cast<std::uint64_t>(one));
     } else {
-        for (std::int64_t s = 1; s <= env_or("TRIBUTARY_RAFT_SEEDS", default_seeds); ++s) seeds.push_back(static_cast<std::uint64_t>(s));
+        const auto count = env_or("TRIBUTARY_RAFT_SEEDS", std::getenv("TRIBUTARY_SOAK") ? 20000 : default_seeds);
+        for (std::int64_t s = 1; s <= count; ++s) seeds.push_back(static_cast<std::uint64_t>(s));
     }
     simulation::stats total;
     for (auto seed : seeds) {
