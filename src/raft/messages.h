@@ -60,6 +60,7 @@ struct vote_request {
     // The end of the candidate's log: the epoch of its last entry and the offset after it.
     offset_and_epoch last{};
     bool pre_vote = false;
+    bool operator==(const vote_request&) const = default;
 };
 
 struct vote_response {
@@ -70,16 +71,19 @@ struct vote_response {
     bool pre_vote = false;
     // The request's candidate_epoch, so that a late answer to an older round can be told apart.
     model::leader_epoch candidate_epoch{0};
+    bool operator==(const vote_response&) const = default;
 };
 
 struct begin_quorum_epoch_request {
     model::leader_epoch epoch{0};
     model::node_id leader{0};
+    bool operator==(const begin_quorum_epoch_request&) const = default;
 };
 
 struct begin_quorum_epoch_response {
     model::leader_epoch epoch{0};
     std::optional<model::node_id> leader;
+    bool operator==(const begin_quorum_epoch_response&) const = default;
 };
 
 // A leader giving up (leadership transfer, or shutdown): the voters should elect another, starting with
@@ -88,6 +92,7 @@ struct end_quorum_epoch_request {
     model::leader_epoch epoch{0};
     model::node_id leader{0};
     std::vector<model::node_id> preferred_successors;
+    bool operator==(const end_quorum_epoch_request&) const = default;
 };
 
 struct fetch_request {
@@ -100,6 +105,7 @@ struct fetch_request {
     model::leader_epoch last_fetched_epoch{0};
     // Tells this fetch's response apart from late answers to earlier ones.
     std::uint64_t sequence = 0;
+    bool operator==(const fetch_request&) const = default;
 };
 
 enum class fetch_error : std::uint8_t {
