@@ -424,28 +424,31 @@ awaitable<void> log::wait_high_watermark_above(model::offset seen) {
 
 awaitable<storage_error> log::wait_durable(model::offset o) {
     op_guard guard(*this);
+    const std::uint64_t resets = resets_;
     while (durable_offset() <= o) {
         if (offline_) co_return storage_error::log_offline;
         if (next_offset_ <= o) co_return storage_error::truncated;
         if (config_.fsync_before_ack()) request_flush();
         co_await wait_change();
     }
-    co_return storage_error::none;
+    co_return resets_ == resets ? storage_error::none : storage_error::truncated;
 }
 
 awaitable<storage_error> log::wait_written(model::offset o) {
     op_guard guard(*this);
+    const std::uint64_t resets = resets_;
     while (written_offset_ <= o) {
         if (offline_) co_return storage_error::log_offline;
         if (next_offset_ <= o) co_return storage_error::truncated;
         if (write_failed_) co_return write_error_;
         co_await wait_change();
     }
-    co_return storage_error::none;
+    co_return resets_ == resets ? storage_error::none : storage_error::truncated;
 }
 
 awaitable<storage_error> log::wait_flushed(model::offset o) {
     op_guard guard(*this);
+    const std::uint64_t resets = resets_;
     while (flushed_offset_ <= o) {
         if (offline_) co_return storage_error::log_offline;
         if (next_offset_ <= o) co_return storage_error::truncated;
@@ -453,7 +456,7 @@ awaitable<storage_error> log::wait_flushed(model::offset o) {
         request_flush();
         co_await wait_change();
     }
-    co_return storage_error::none;
+    co_return resets_ == resets ? storage_error::none : storage_error::truncated;
 }
 
 awaitable<storage_error> log::flush() {

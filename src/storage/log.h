@@ -177,6 +177,20 @@ public:
     // if offset >= log_end_offset. REQUIRES: offset >= log_start_offset.
     awaitable<util::result<model::offset, storage_error>> truncate_to(model::offset offset);
 
+    // Replaces the whole log with an empty one that starts at `offset` (Kafka's
+    // UnifiedLog.truncateFullyAndStartAt): a Raft follower whose log ends below the leader's log start
+    // (raft::reset_op). Waits for writes in flight and for any truncation, retention, DeleteRecords or
+    // compaction, then deletes every segment, producer snapshot and the leader-epoch-checkpoint, and
+    // starts a new active segment at `offset`. Afterwards log_start_offset, log_end_offset, the high
+    // watermark, the written, flushed and durable offsets and the recovery point all equal `offset`,
+    // the leader epochs and producer state are empty, and a wait_written, wait_flushed or wait_durable
+    // in progress for an offset of the old log ends with `truncated`. `offset` may lie anywhere, inside the log too: the
+    // whole log goes. It is durable when this returns: a crash right after reopens the same empty log
+    // at `offset`; a crash during it reopens a part of the old log (possibly empty, never a record the
+    // old log did not have) or the empty log at `offset`. disk_full (the checkpoint could not be
+    // written) leaves the log as it was. Returns `offset`. REQUIRES: offset >= 0.
+    awaitable<util::result<model::offset, storage_error>> truncate_fully_and_start_at(model::offset offset);
+
     // DeleteRecords: moves log_start_offset up to `offset` (persisted before returning) and deletes the
     // segments wholly below it. offset_out_of_range if offset > high_watermark. Returns the new
     // log start offset (unchanged if offset is not above it).
@@ -336,6 +350,9 @@ private:
     model::offset cleaner_point_{0};                     // the first dirty offset (in memory only)
     std::optional<std::int64_t> next_delete_horizon_;    // the earliest tombstone horizon set so far
     std::uint64_t generation_ = 0;  // bumped by every truncation; writes of an older generation are void
+    // Bumped by truncate_fully_and_start_at, which can move the log end up past offsets that waiters
+    // are waiting for: those offsets are gone, not written (wait_written and friends check it).
+    std::uint64_t resets_ = 0;
     std::size_t pending_writes_ = 0;
     std::int64_t unflushed_messages_ = 0;
     std::size_t ops_in_flight_ = 0;

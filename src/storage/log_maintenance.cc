@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <functional>
 
 #include "storage/checkpoints.h"
 #include "storage/format.h"
@@ -163,6 +164,102 @@ awaitable<storage_error> log::truncate_locked(model::offset offset) {
     notify();
     spdlog::info("{}: truncated to offset {}", dir_.string(), next_offset_.value());
     co_return storage_error::none;
+}
+
+awaitable<util::result<model::offset, storage_error>> log::truncate_fully_and_start_at(model::offset offset) {
+    if (auto e = check_open(); e != storage_error::none) co_return e;
+    op_guard guard(*this);
+    if (offset < model::offset(0)) co_return storage_error::offset_out_of_range;
+    while (exclusive_ || repairing_) co_await wait_change();
+    exclusive_guard exclusive(*this);
+    truncating_ = true;
+    auto finish = [this](storage_error e) -> util::result<model::offset, storage_error> {
+        truncating_ = false;
+        notify();
+        if (e != storage_error::none) return e;
+        return next_offset_;
+    };
+    while (pending_writes_ > 0 || flusher_running_) co_await wait_change();
+    if (offline_) co_return finish(storage_error::log_offline);
+    mark_dirty();
+
+    // The checkpoint first, so that whatever a crash leaves of the old segments opens as a part of the
+    // old log (load_log starts the log at max(first segment base, checkpoint), but not past where the
+    // segments end): ahead of them, the new start hides them all; inside them, it hides what is below.
+    // The old start is kept if it is higher, or records it deleted would come back. A full disk fails
+    // here with nothing changed yet.
+    const model::offset old_log_start = log_start_offset_;
+    const partition_checkpoint first{std::max(offset, old_log_start), offset};
+    if (auto e = co_await write_checkpoint(first); e != storage_error::none) co_return finish(e);
+
+    // Then every file of the old log, the newest first (a crash that keeps some unlinks and not others
+    // should leave a prefix), and the new segment, made durable by one fsync of the directory. Listing
+    // the directory rather than segments_ catches files the log no longer tracks (stale snapshots).
+    // leader-epoch-checkpoint is removed rather than rewritten empty: on an empty log, load_log reads a
+    // missing file as an empty list, and a removal needs no space.
+    auto new_files = std::make_shared<segment_files>(dir_, offset);
+    auto task = [&fs = env_.fs, dir = dir_, io = io_, new_files]() -> sys_errno {
+        if (int f = io->fatal.load(); f != 0) return make_errno(f);
+        auto names = fs.list(dir);
+        if (!names) return names.error();
+        std::vector<std::pair<model::offset, std::string>> doomed;
+        for (const auto& name : *names) {
+            for (const auto suffix : {format::log_suffix, format::offset_index_suffix,
+                                      format::time_index_suffix, format::producer_snapshot_suffix}) {
+                if (auto o = format::parse_offset_file_name(name, suffix)) doomed.emplace_back(*o, name);
+            }
+        }
+        std::sort(doomed.begin(), doomed.end(), std::greater<>());
+        for (const auto& [o, name] : doomed) {
+            if (auto e = remove_if_exists(fs, dir / name); e != sys_errno::none) return e;
+        }
+        if (auto e = remove_if_exists(fs, dir / format::leader_epoch_checkpoint_file); e != sys_errno::none)
+            return e;
+        auto f = fs.open(new_files->log_path, open_mode::create_truncate);
+        if (!f) return f.error();
+        new_files->log = std::move(*f);
+        if (auto e = fs.sync_dir(dir); e != sys_errno::none) return e;
+        io->poison.store(0);  // every write queued before this one has finished, and its segment is gone
+        return sys_errno::none;
+    };
+    if (auto e = co_await run_on_disk(env_.disk, std::move(task)); e != sys_errno::none) {
+        // The old files may be partly gone: only a reopen can tell what is left.
+        io_->set_fatal(e);
+        go_offline("replacing the log", e);
+        co_return finish(storage_error::log_offline);
+    }
+
+    auto seg = std::make_shared<segment>(offset, std::move(new_files), 0, env_.clock.now_ms());
+    seg->set_indexes(segment_indexes(offset, config_));
+    segments_.clear();
+    segments_.push_back(std::move(seg));
+    snapshots_.clear();
+    producers_.clear();
+    epochs_ = leader_epoch_cache();
+    epochs_file_stale_ = false;  // no file describes no epochs
+    ++generation_;
+    ++resets_;
+    log_start_offset_ = offset;
+    high_watermark_ = offset;
+    next_offset_ = offset;
+    written_offset_ = offset;
+    flushed_offset_ = offset;
+    recovery_point_ = offset;
+    cleaner_point_ = offset;
+    next_delete_horizon_.reset();
+    unflushed_messages_ = 0;
+    write_failed_ = false;  // a write that failed while this waited wrote into a segment that is gone
+    write_error_ = storage_error::none;
+    // Below the old log start the checkpoint still names that start, which would hide the records
+    // appended from `offset` after a crash.
+    if (offset < old_log_start) {
+        if (auto e = co_await write_checkpoint({offset, offset}); e != storage_error::none) {
+            if (e == storage_error::disk_full) go_offline("writing partition.checkpoint", make_errno(ENOSPC));
+            co_return finish(storage_error::log_offline);
+        }
+    }
+    spdlog::info("{}: replaced by an empty log starting at offset {}", dir_.string(), offset.value());
+    co_return finish(storage_error::none);
 }
 
 awaitable<void> log::repair_after_write_failure() {
