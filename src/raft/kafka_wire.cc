@@ -86,8 +86,9 @@ bytes::byte_vector build_control_batch(model::offset base, model::leader_epoch e
     return built ? std::move(*built) : bytes::byte_vector{};
 }
 
-// The batches of one partition's records, as raft sees them.
-std::vector<batch> parse_batches(const protocol::records& records, const std::shared_ptr<const void>& keepalive) {
+}  // namespace
+
+std::vector<batch> parse_batches(const protocol::records& records, std::shared_ptr<const void> keepalive) {
     std::vector<batch> out;
     protocol::batch_iterator it(records.data());
     protocol::record_reader reader;
@@ -115,8 +116,6 @@ std::vector<batch> parse_batches(const protocol::records& records, const std::sh
     }
     return out;
 }
-
-}  // namespace
 
 // ---- Vote --------------------------------------------------------------------------------------------
 

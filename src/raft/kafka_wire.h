@@ -106,6 +106,10 @@ std::vector<addressed<fetch_response>> decode_fetch_response(const protocol::fet
                                                              const std::vector<addressed<fetch_request>>& sent,
                                                              std::shared_ptr<const void> keepalive);
 
+// The batches of one partition's records as raft sees them, each pointing at a batch_bytes that holds
+// `keepalive` (or the records' own keepalive). Stops at the first malformed batch.
+std::vector<batch> parse_batches(const protocol::records& records, std::shared_ptr<const void> keepalive);
+
 // The control batches a leader writes, in Kafka's format: LEADER_CHANGE with a LeaderChangeMessage
 // (leader and voters), KRAFT_VOTERS with a VotersRecord (the new voter set).
 bytes::byte_vector build_leader_change_batch(model::offset base, model::leader_epoch epoch, std::int64_t timestamp,

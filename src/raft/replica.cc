@@ -1,0 +1,235 @@
+#include "raft/replica.h"
+
+#include "protocol/record_batch.h"
+
+namespace tributary::raft {
+
+namespace {
+
+// Wall-clock time for the control batches' timestamps.
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+log_shape shape_of(const storage::log& log) {
+    log_shape s;
+    s.log_start = log.log_start_offset();
+    s.log_end = log.log_end_offset();
+    s.epochs = log.leader_epochs().entries();
+    // The epoch before the log start is not kept on disk. The cache's first entry starts at the log start
+    // once the start moved, with the epoch in force there; that is the epoch before it unless an epoch
+    // began exactly at the log start, and then a follower fetching at that point is only sent back to the
+    // log start (reset), which loses nothing committed. For an empty log it is the last epoch written.
+    if (!s.epochs.empty()) s.log_start_epoch = model::leader_epoch(s.epochs.front().epoch);
+    // The log opens with its high watermark at the log start: committed, so a safe hint.
+    s.high_watermark = log.high_watermark().value();
+    return s;
+}
+
+replica::replica(asio::any_io_executor executor, wire::group_key group, config cfg, persistent_state state,
+                 std::unique_ptr<storage::log> log, state_store& store, transport& net, replica_options options)
+    : executor_(executor),
+      group_(std::move(group)),
+      core_(std::move(cfg), state, shape_of(*log)),
+      log_(std::move(log)),
+      store_(store),
+      net_(net),
+      options_(options),
+      work_(executor),
+      flush_needed_(executor),
+      tick_timer_(executor),
+      high_watermark_moved_(executor, asio::steady_timer::time_point::max()),
+      tasks_done_(executor) {
+    collect();
+}
+
+replica::~replica() = default;
+
+void replica::start() {
+    running_ = true;
+    auto spawn = [this](awaitable<void> task) {
+        ++tasks_;
+        asio::co_spawn(executor_, std::move(task), [this](std::exception_ptr e) {
+            if (--tasks_ == 0) tasks_done_.notify();
+            if (e) std::rethrow_exception(e);
+        });
+    };
+    spawn(ticker());
+    spawn(worker());
+    spawn(flusher());
+}
+
+awaitable<void> replica::stop() {
+    if (!running_) co_return;
+    running_ = false;
+    tick_timer_.cancel();
+    work_.notify();
+    flush_needed_.notify();
+    wake_waiters();
+    while (tasks_ > 0) co_await tasks_done_.wait();
+}
+
+void replica::receive(envelope e) {
+    if (!running_) return;
+    core_.receive(e);
+    collect();
+}
+
+void replica::collect() {
+    // Waiters of an epoch or a role this replica no longer has must look again.
+    if (core_.epoch() != seen_epoch_ || core_.role() != seen_role_) {
+        seen_epoch_ = core_.epoch();
+        seen_role_ = core_.role();
+        wake_waiters();
+    }
+    auto out = core_.take_output();
+    if (out.empty()) return;
+    pending_.push_back(std::move(out));
+    work_.notify();
+}
+
+void replica::wake_waiters() { high_watermark_moved_.cancel(); }
+
+awaitable<std::optional<model::offset>> replica::replicate(bytes::byte_vector batch) {
+    auto header = protocol::parse_header(batch);
+    if (!header) co_return std::nullopt;
+    const auto record_count = std::int64_t{header->last_offset_delta} + 1;
+    const auto epoch = core_.epoch();
+    auto owned = std::make_shared<const bytes::byte_vector>(std::move(batch));
+    auto data = std::make_shared<const wire::batch_bytes>(wire::batch_bytes{bytes::bytes_view(*owned), owned});
+    auto base = core_.propose(record_count, std::move(data));
+    if (!base) co_return std::nullopt;
+    collect();
+    const auto last = base->value() + record_count - 1;
+    // Until it commits, or this replica stops leading the epoch that wrote it (then it is undecided).
+    while (running_ && core_.high_watermark() <= last && core_.epoch() == epoch && core_.role() == role::leader) {
+        boost::system::error_code ec;
+        high_watermark_moved_.expires_at(asio::steady_timer::time_point::max());
+        co_await high_watermark_moved_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (core_.high_watermark() > last && core_.epoch() == epoch) co_return base;
+    co_return std::nullopt;
+}
+
+awaitable<bool> replica::delete_records_before(model::offset offset) {
+    if (offset.value() > core_.high_watermark()) co_return false;
+    auto r = co_await log_->delete_records_before(offset);
+    if (!r) co_return false;
+    core_.advance_log_start(*r);
+    collect();
+    co_return true;
+}
+
+awaitable<void> replica::wait_high_watermark_above(std::int64_t o) {
+    while (running_ && core_.high_watermark() <= o) {
+        boost::system::error_code ec;
+        high_watermark_moved_.expires_at(asio::steady_timer::time_point::max());
+        co_await high_watermark_moved_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+awaitable<void> replica::ticker() {
+    while (running_) {
+        boost::system::error_code ec;
+        tick_timer_.expires_after(options_.tick);
+        co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!running_) break;
+        core_.tick();
+        collect();
+    }
+}
+
+awaitable<void> replica::worker() {
+    while (running_) {
+        if (pending_.empty()) {
+            co_await work_.wait();
+            continue;
+        }
+        auto out = std::move(pending_.front());
+        pending_.pop_front();
+        co_await apply(std::move(out));
+    }
+}
+
+// core.h's order: persist, log, messages, high watermark.
+awaitable<void> replica::apply(output out) {
+    if (out.persist && !co_await store_.save(*out.persist)) {
+        // Nothing that depends on the state may go out: stop this replica (the broker marks it offline).
+        running_ = false;
+        co_return;
+    }
+    bool appended = false;
+    for (const auto& op : out.log) {
+        if (!co_await apply_log_op(op)) {
+            running_ = false;
+            co_return;
+        }
+        appended = appended || std::holds_alternative<batch>(op);
+    }
+    if (appended) flush_needed_.notify();
+    for (auto& e : out.messages) co_await send(std::move(e));
+    if (out.high_watermark) {
+        log_->set_high_watermark(model::offset(*out.high_watermark));
+        wake_waiters();
+    }
+}
+
+awaitable<bool> replica::apply_log_op(const log_op& op) {
+    if (const auto* t = std::get_if<truncate_op>(&op)) {
+        auto r = co_await log_->truncate_to(t->end);
+        co_return r.ok();
+    }
+    if (const auto* reset = std::get_if<reset_op>(&op)) {
+        auto r = co_await log_->truncate_fully_and_start_at(reset->start.offset);
+        co_return r.ok();
+    }
+    const auto& b = std::get<batch>(op);
+    bytes::byte_vector bytes;
+    if (!b.data) {
+        // The control batches the core writes itself.
+        bytes = b.kind == batch_kind::voters ? wire::build_voters_batch(b.base, b.epoch, now_ms(), b.voters)
+                                             : wire::build_leader_change_batch(b.base, b.epoch, now_ms(),
+                                                                               core_.cfg().self, core_.voters());
+    } else {
+        // A proposal or a fetched batch: the bytes as written, stamped with the offset and epoch the core
+        // gave them (for a fetched batch that changes nothing; both fields are outside the CRC).
+        const auto& view = static_cast<const wire::batch_bytes*>(b.data.get())->bytes;
+        bytes.assign(view.begin(), view.end());
+        protocol::set_base_offset(bytes, b.base);
+        protocol::set_partition_leader_epoch(bytes, b.epoch);
+    }
+    auto r = co_await log_->append(bytes, b.epoch, {.origin = storage::append_origin::replication});
+    co_return r.ok();
+}
+
+awaitable<void> replica::send(envelope e) {
+    protocol::records records;
+    if (auto* f = std::get_if<fetch_response>(&e.message); f && f->read_log) {
+        f->read_log = false;
+        auto r = co_await log_->read(f->fetch_offset, options_.fetch_max_bytes, log_->log_end_offset(), true);
+        if (r.ok()) records = protocol::records::borrowed(r->records, r->buffer);
+    }
+    net_.send(group_, std::move(e), std::move(records));
+}
+
+awaitable<void> replica::flusher() {
+    while (running_) {
+        const auto end = log_->log_end_offset();
+        if (core_.durable_end() >= end) {
+            co_await flush_needed_.wait();
+            continue;
+        }
+        const auto last = model::offset(end.value() - 1);
+        if (auto e = co_await log_->wait_durable(last); e != storage::storage_error::none) {
+            if (e != storage::storage_error::truncated) running_ = false;
+            continue;
+        }
+        if (!running_) break;
+        core_.on_flushed(end);
+        collect();
+    }
+}
+
+}  // namespace tributary::raft

@@ -1,0 +1,116 @@
+// Runs one raft::core over a partition's storage::log: the driver that core.h's contract describes.
+// Inputs reach the core as they arrive (messages, a tick every options.tick, proposals, flushes) and
+// each output is applied by one worker, in order: the persistent state is saved (durably), then the log
+// operations are applied to the log, then the messages are sent (a leader's fetch answers with the
+// records it reads from the log), then the log's high watermark is set. A flusher waits for the log to
+// be durable under its flush policy and tells the core.
+//
+// The log is the Raft log: every batch is appended with append_origin::replication, its base offset and
+// partition leader epoch set by the core (a leader's proposal) or by the leader that wrote it (a
+// follower's fetch), so leaders and followers hold byte-identical batches.
+//
+// Owned by one shard: every member runs on `executor`.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "net/asio.h"
+#include "raft/core.h"
+#include "raft/kafka_wire.h"
+#include "storage/log.h"
+
+namespace tributary::raft {
+
+// Where a replica's persistent_state goes: the quorum-state file in the broker, memory in tests.
+class state_store {
+public:
+    virtual ~state_store() = default;
+    // True once `state` is durable.
+    virtual awaitable<bool> save(persistent_state state) = 0;
+};
+
+// Carries a replica's messages to the other replicas of its group: batched per broker pair over
+// rpc::client in the broker (kafka_wire.h), delivered in process in tests.
+class transport {
+public:
+    virtual ~transport() = default;
+    // `records`: what a leader read for a fetch_response with read_log (null otherwise).
+    virtual void send(const wire::group_key& group, envelope e, protocol::records records) = 0;
+};
+
+struct replica_options {
+    std::chrono::milliseconds tick{50};
+    // Bytes a leader reads for one follower's fetch (at least one batch).
+    std::size_t fetch_max_bytes = 1 << 20;
+};
+
+// The shape of an opened log, for core's constructor. Voter sets are not read from the log yet (the
+// configured set applies): see replica.cc.
+log_shape shape_of(const storage::log& log);
+
+class replica {
+public:
+    // REQUIRES: `log` was opened on `executor`; `state` is what `store` last saved.
+    replica(asio::any_io_executor executor, wire::group_key group, config cfg, persistent_state state,
+            std::unique_ptr<storage::log> log, state_store& store, transport& net, replica_options options = {});
+    ~replica();
+
+    // Starts the ticker, the worker and the flusher.
+    void start();
+    // Stops them and waits until they have finished; the log stays open (log()).
+    awaitable<void> stop();
+
+    // A message from another replica of the group (a fetch_response's batches point at batch_bytes).
+    void receive(envelope e);
+
+    // Leader only: appends `batch` (one validated record batch) in the leader's epoch and completes once
+    // it is committed, with its base offset; nullopt if this replica does not lead, or loses the epoch
+    // before the batch commits (the batch may still commit later, as after Kafka's
+    // NOT_LEADER_OR_FOLLOWER on a produce).
+    awaitable<std::optional<model::offset>> replicate(bytes::byte_vector batch);
+
+    // Removes the records below `offset` (DeleteRecords, retention) and tells the core, whose leader then
+    // sends a follower behind the new log start back to it (reset_op). REQUIRES: offset <= the high
+    // watermark.
+    awaitable<bool> delete_records_before(model::offset offset);
+
+    const core& raft() const { return core_; }
+    storage::log& log() { return *log_; }
+    std::unique_ptr<storage::log> release_log() { return std::move(log_); }
+    // Completes once the high watermark is above `o` or the replica stops.
+    awaitable<void> wait_high_watermark_above(std::int64_t o);
+
+private:
+    void collect();
+    void wake_waiters();
+    awaitable<void> ticker();
+    awaitable<void> worker();
+    awaitable<void> flusher();
+    awaitable<void> apply(output out);
+    awaitable<bool> apply_log_op(const log_op& op);
+    awaitable<void> send(envelope e);
+
+    asio::any_io_executor executor_;
+    wire::group_key group_;
+    core core_;
+    std::unique_ptr<storage::log> log_;
+    state_store& store_;
+    transport& net_;
+    replica_options options_;
+
+    std::deque<output> pending_;
+    net::event work_;
+    net::event flush_needed_;
+    asio::steady_timer tick_timer_;
+    asio::steady_timer high_watermark_moved_;  // cancelled to wake every waiter
+    model::leader_epoch seen_epoch_{-1};
+    raft::role seen_role_ = raft::role::unattached;
+    bool running_ = false;
+    int tasks_ = 0;            // coroutines started and not yet finished
+    net::event tasks_done_;
+};
+
+}  // namespace tributary::raft
