@@ -62,7 +62,8 @@ void replica::start() {
 }
 
 awaitable<void> replica::stop() {
-    if (!running_) co_return;
+    // Also after a failed write stopped the replica (running_ already false): its coroutines may still
+    // be waiting, and must be finished before the replica goes.
     running_ = false;
     tick_timer_.cancel();
     work_.notify();
