@@ -4,6 +4,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "raft/state_store.h"
+
 namespace tributary::raft {
 
 namespace format = quorum_state_format;
@@ -112,6 +114,28 @@ quorum_state_error write_quorum_state(storage::file_system& fs, const std::files
     // write_file_atomically writes <target>.tmp, which is quorum_state_format::temp_file_name.
     const auto e = storage::write_file_atomically(fs, dir / format::file_name, bytes::as_bytes(text));
     return e == storage::sys_errno::none ? quorum_state_error::none : quorum_state_error::io_error;
+}
+
+}  // namespace tributary::raft
+
+// ---- quorum_state_file (state_store.h) ----------------------------------------------------------------
+
+namespace tributary::raft {
+
+awaitable<util::result<quorum_state, quorum_state_error>> quorum_state_file::load() {
+    auto task = [fs = &fs_, dir = dir_] {
+        // (run_on_disk needs a default-constructible result)
+        auto r = read_quorum_state(*fs, dir);
+        return std::pair<quorum_state, quorum_state_error>{r ? *r : quorum_state{}, r ? quorum_state_error::none : r.error()};
+    };
+    auto [state, error] = co_await storage::run_on_disk(disk_, std::move(task));
+    if (error != quorum_state_error::none) co_return error;
+    co_return state;
+}
+
+awaitable<bool> quorum_state_file::save(persistent_state state) {
+    auto task = [fs = &fs_, dir = dir_, state] { return write_quorum_state(*fs, dir, quorum_state{state, std::nullopt}); };
+    co_return co_await storage::run_on_disk(disk_, std::move(task)) == quorum_state_error::none;
 }
 
 }  // namespace tributary::raft

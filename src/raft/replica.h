@@ -20,17 +20,10 @@
 #include "net/asio.h"
 #include "raft/core.h"
 #include "raft/kafka_wire.h"
+#include "raft/state_store.h"
 #include "storage/log.h"
 
 namespace tributary::raft {
-
-// Where a replica's persistent_state goes: the quorum-state file in the broker, memory in tests.
-class state_store {
-public:
-    virtual ~state_store() = default;
-    // True once `state` is durable.
-    virtual awaitable<bool> save(persistent_state state) = 0;
-};
 
 // Carries a replica's messages to the other replicas of its group: batched per broker pair over
 // rpc::client in the broker (kafka_wire.h), delivered in process in tests.

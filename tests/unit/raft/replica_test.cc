@@ -20,14 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct memory_store final : state_store {
-    persistent_state saved;
-    awaitable<bool> save(persistent_state s) override {
-        saved = s;
-        co_return true;
-    }
-};
-
 class loopback final : public transport {
 public:
     explicit loopback(asio::io_context& io) : io_(io) {}
@@ -76,9 +68,11 @@ protected:
         co_return true;
     }
 
+    static std::filesystem::path dir_of(int id) { return "/data/r" + std::to_string(id) + "/orders-0"; }
+
     awaitable<std::unique_ptr<storage::log>> open_log(int id) {
         storage::log_env env(disk, fs);
-        auto r = co_await storage::log::open(env, "/data/r" + std::to_string(id) + "/orders-0", storage::log_config{}, {});
+        auto r = co_await storage::log::open(env, dir_of(id), storage::log_config{}, {});
         EXPECT_TRUE(r.ok());
         co_return std::move(r).value();
     }
@@ -89,8 +83,12 @@ protected:
         cfg.voters = {node_id(1), node_id(2), node_id(3)};
         cfg.seed = static_cast<std::uint64_t>(id) * 7919;
         if (!log) log = co_await open_log(id);
-        replicas[id] = std::make_unique<replica>(io.get_executor(), group, cfg, stores[id].saved, std::move(log),
-                                                 stores[id], net, replica_options{.tick = 5ms});
+        // The epoch and vote come back from the quorum-state file in the partition directory.
+        stores[id] = std::make_unique<quorum_state_file>(disk, fs, dir_of(id));
+        auto saved = co_await stores[id]->load();
+        EXPECT_TRUE(saved.ok());
+        replicas[id] = std::make_unique<replica>(io.get_executor(), group, cfg, saved.ok() ? saved->state : persistent_state{},
+                                                 std::move(log), *stores[id], net, replica_options{.tick = 5ms});
         net.replicas[id] = replicas[id].get();
         net.down.erase(id);
         replicas[id]->start();
@@ -186,7 +184,7 @@ protected:
     storage::thread_disk_executor disk{"raft-test-disk"};
     wire::group_key group{"orders", {}, 0};
     loopback net{io};
-    std::map<int, memory_store> stores;
+    std::map<int, std::unique_ptr<quorum_state_file>> stores;
     std::map<int, std::unique_ptr<replica>> replicas;
 };
 
@@ -223,12 +221,21 @@ TEST_F(replica_test, ALeaderThatStopsIsReplacedAndCatchesUpWhenItReturns) {
             ADD_FAILURE() << "no leader";
             co_return co_await stop_all();
         }
+        const auto led = replicas[first]->raft().epoch();
         auto old_log = co_await stop(first);
+        // It voted for itself in the epoch it led, and the file says so.
+        auto saved = read_quorum_state(fs, dir_of(first));
+        EXPECT_TRUE(saved.ok());
+        if (saved.ok()) {
+            EXPECT_EQ(saved->state.epoch, led);
+            EXPECT_EQ(saved->state.voted_for, node_id(first));
+        }
 
         for (int i = 5; i < 10; ++i) co_await replicate(make_batch(i));
         EXPECT_NE(leader(), first);
 
-        // The old leader comes back with its own log and its saved vote, and follows whoever leads.
+        // The old leader comes back with its own log and the epoch and vote in its quorum-state file, and
+        // follows whoever leads.
         co_await start(first, std::move(old_log));
         EXPECT_TRUE(co_await eventually([&] {
             const int now = leader();
