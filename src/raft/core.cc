@@ -592,7 +592,6 @@ void core::on_fetch_response(model::node_id from, const fetch_response& r) {
     if (r.snapshot) {
         // Our log ends below the leader's log start, or at it with another entry before it: every entry
         // we drop is either committed and below the leader's log start (gone there too), or uncommitted.
-        out_.log.push_back(reset_op{*r.snapshot});
         log_start_ = r.snapshot->offset;
         log_start_epoch_ = r.snapshot->epoch;
         log_end_ = durable_end_ = log_start_;
@@ -601,6 +600,7 @@ void core::on_fetch_response(model::node_id from, const fetch_response& r) {
             voter_sets_ = {{model::offset(log_start_.value() - 1), r.snapshot_voters}};
             std::sort(voter_sets_.front().voters.begin(), voter_sets_.front().voters.end());
         }
+        out_.log.push_back(reset_op{*r.snapshot, voters()});
         // Everything below the leader's log start is committed.
         set_high_watermark(log_start_.value());
     } else if (r.diverging_epoch) {

@@ -82,6 +82,7 @@ struct truncate_op {
 };
 struct reset_op {
     offset_and_epoch start{};  // drop every entry; the log starts (and ends) at start.offset
+    std::vector<model::node_id> voters;  // the voter set in force there
 };
 using log_op = std::variant<truncate_op, reset_op, batch>;  // a batch is appended at the log end
 

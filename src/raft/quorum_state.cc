@@ -138,4 +138,19 @@ awaitable<bool> quorum_state_file::save(persistent_state state) {
     co_return co_await storage::run_on_disk(disk_, std::move(task)) == quorum_state_error::none;
 }
 
+awaitable<std::optional<std::vector<voter_set>>> quorum_state_file::load_voters() {
+    auto task = [fs = &fs_, dir = dir_] {
+        auto sets = read_voters_checkpoint(*fs, dir);
+        return std::pair<bool, std::vector<voter_set>>{sets.has_value(), sets ? std::move(*sets) : std::vector<voter_set>{}};
+    };
+    auto [ok, sets] = co_await storage::run_on_disk(disk_, std::move(task));
+    if (!ok) co_return std::nullopt;
+    co_return std::move(sets);
+}
+
+awaitable<bool> quorum_state_file::save_voters(std::vector<voter_set> sets) {
+    auto task = [fs = &fs_, dir = dir_, sets = std::move(sets)] { return write_voters_checkpoint(*fs, dir, sets); };
+    co_return co_await storage::run_on_disk(disk_, std::move(task));
+}
+
 }  // namespace tributary::raft

@@ -13,7 +13,7 @@ std::int64_t now_ms() {
 
 }  // namespace
 
-log_shape shape_of(const storage::log& log) {
+log_shape shape_of(const storage::log& log, std::vector<voter_set> voters) {
     log_shape s;
     s.log_start = log.log_start_offset();
     s.log_end = log.log_end_offset();
@@ -25,18 +25,21 @@ log_shape shape_of(const storage::log& log) {
     if (!s.epochs.empty()) s.log_start_epoch = model::leader_epoch(s.epochs.front().epoch);
     // The log opens with its high watermark at the log start: committed, so a safe hint.
     s.high_watermark = log.high_watermark().value();
+    s.voter_sets = voter_sets_for(std::move(voters), s.log_start, s.log_end);
     return s;
 }
 
 replica::replica(asio::any_io_executor executor, wire::group_key group, config cfg, persistent_state state,
-                 std::unique_ptr<storage::log> log, state_store& store, transport& net, replica_options options)
+                 std::vector<voter_set> voters, std::unique_ptr<storage::log> log, state_store& store, transport& net,
+                 replica_options options)
     : executor_(executor),
       group_(std::move(group)),
-      core_(std::move(cfg), state, shape_of(*log)),
+      core_(std::move(cfg), state, shape_of(*log, voters)),
       log_(std::move(log)),
       store_(store),
       net_(net),
       options_(options),
+      saved_voters_(voter_sets_for(std::move(voters), log_->log_start_offset(), log_->log_end_offset())),
       work_(executor),
       flush_needed_(executor),
       tick_timer_(executor),
@@ -114,6 +117,12 @@ awaitable<std::optional<model::offset>> replica::replicate(bytes::byte_vector ba
     co_return std::nullopt;
 }
 
+bool replica::change_voters(std::vector<model::node_id> voters) {
+    const bool ok = core_.propose_voters(std::move(voters));
+    collect();
+    return ok;
+}
+
 awaitable<bool> replica::delete_records_before(model::offset offset) {
     if (offset.value() > core_.high_watermark()) co_return false;
     auto r = co_await log_->delete_records_before(offset);
@@ -180,13 +189,27 @@ awaitable<void> replica::apply(output out) {
 awaitable<bool> replica::apply_log_op(const log_op& op) {
     if (const auto* t = std::get_if<truncate_op>(&op)) {
         auto r = co_await log_->truncate_to(t->end);
-        co_return r.ok();
+        if (!r.ok()) co_return false;
+        // A set written in the removed suffix must go from the checkpoint before anything is appended
+        // where it was.
+        if (std::erase_if(saved_voters_, [&](const voter_set& s) { return s.offset >= t->end; }) > 0) {
+            co_return co_await store_.save_voters(saved_voters_);
+        }
+        co_return true;
     }
     if (const auto* reset = std::get_if<reset_op>(&op)) {
+        saved_voters_ = {{model::offset(reset->start.offset.value() - 1), reset->voters}};
+        if (!co_await store_.save_voters(saved_voters_)) co_return false;
         auto r = co_await log_->truncate_fully_and_start_at(reset->start.offset);
         co_return r.ok();
     }
     const auto& b = std::get<batch>(op);
+    if (b.kind == batch_kind::voters) {
+        // Written before the batch, so the checkpoint is never behind the log.
+        std::erase_if(saved_voters_, [&](const voter_set& s) { return s.offset >= b.base; });
+        saved_voters_.push_back({b.base, b.voters});
+        if (!co_await store_.save_voters(saved_voters_)) co_return false;
+    }
     bytes::byte_vector bytes;
     if (!b.data) {
         // The control batches the core writes itself.

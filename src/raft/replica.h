@@ -40,15 +40,16 @@ struct replica_options {
     std::size_t fetch_max_bytes = 1 << 20;
 };
 
-// The shape of an opened log, for core's constructor. Voter sets are not read from the log yet (the
-// configured set applies): see replica.cc.
-log_shape shape_of(const storage::log& log);
+// The shape of an opened log, for core's constructor, with the voter sets of its voters-checkpoint
+// (state_store.h) that apply to it.
+log_shape shape_of(const storage::log& log, std::vector<voter_set> voters);
 
 class replica {
 public:
-    // REQUIRES: `log` was opened on `executor`; `state` is what `store` last saved.
+    // REQUIRES: `log` was opened on `executor`; `state` and `voters` are what `store` last saved.
     replica(asio::any_io_executor executor, wire::group_key group, config cfg, persistent_state state,
-            std::unique_ptr<storage::log> log, state_store& store, transport& net, replica_options options = {});
+            std::vector<voter_set> voters, std::unique_ptr<storage::log> log, state_store& store, transport& net,
+            replica_options options = {});
     ~replica();
 
     // Starts the ticker, the worker and the flusher.
@@ -69,6 +70,8 @@ public:
     // sends a follower behind the new log start back to it (reset_op). REQUIRES: offset <= the high
     // watermark.
     awaitable<bool> delete_records_before(model::offset offset);
+    // Leader only: adds or removes one voter (core::propose_voters); false if refused.
+    bool change_voters(std::vector<model::node_id> voters);
 
     const core& raft() const { return core_; }
     storage::log& log() { return *log_; }
@@ -94,6 +97,8 @@ private:
     transport& net_;
     replica_options options_;
 
+    // The voter sets as the voters-checkpoint holds them (ahead of the log, never behind).
+    std::vector<voter_set> saved_voters_;
     std::deque<output> pending_;
     net::event work_;
     net::event flush_needed_;

@@ -8,6 +8,7 @@
 #include "net/asio.h"
 #include "raft/core.h"
 #include "raft/quorum_state.h"
+#include "raft/voters_checkpoint.h"
 #include "storage/disk_executor.h"
 #include "storage/file_io.h"
 
@@ -18,6 +19,8 @@ public:
     virtual ~state_store() = default;
     // True once `state` is durable.
     virtual awaitable<bool> save(persistent_state state) = 0;
+    // True once `sets` (the voter sets of the log, voters_checkpoint.h) are durable.
+    virtual awaitable<bool> save_voters(std::vector<voter_set> sets) = 0;
 };
 
 // The quorum-state file in a partition directory. Its blocking calls run on `disk`, which must be the
@@ -31,6 +34,9 @@ public:
     // The state in the file (the initial state if there is none), or why it cannot be read.
     awaitable<util::result<quorum_state, quorum_state_error>> load();
     awaitable<bool> save(persistent_state state) override;
+    // The voters-checkpoint beside it; nullopt if it cannot be read.
+    awaitable<std::optional<std::vector<voter_set>>> load_voters();
+    awaitable<bool> save_voters(std::vector<voter_set> sets) override;
 
 private:
     storage::disk_executor& disk_;

@@ -87,8 +87,11 @@ protected:
         stores[id] = std::make_unique<quorum_state_file>(disk, fs, dir_of(id));
         auto saved = co_await stores[id]->load();
         EXPECT_TRUE(saved.ok());
+        auto voters = co_await stores[id]->load_voters();
+        EXPECT_TRUE(voters.has_value());
         replicas[id] = std::make_unique<replica>(io.get_executor(), group, cfg, saved.ok() ? saved->state : persistent_state{},
-                                                 std::move(log), *stores[id], net, replica_options{.tick = 5ms});
+                                                 voters.value_or(std::vector<voter_set>{}), std::move(log), *stores[id], net,
+                                                 replica_options{.tick = 5ms});
         net.replicas[id] = replicas[id].get();
         net.down.erase(id);
         replicas[id]->start();
@@ -304,6 +307,32 @@ TEST_F(replica_test, AFollowerBehindTheLeadersLogStartStartsOverThere) {
                    replicas[behind]->log().log_end_offset() == replicas[current]->log().log_end_offset();
         }));
         EXPECT_EQ(co_await contents(behind), co_await contents(leader()));
+        co_await stop_all();
+    }());
+}
+
+TEST_F(replica_test, AVoterChangeIsKnownAgainAfterARestart) {
+    run([this]() -> awaitable<void> {
+        for (int id = 1; id <= 3; ++id) co_await start(id, nullptr);
+        co_await replicate(make_batch(0));
+        const int l = leader();
+        if (l == 0) {
+            ADD_FAILURE() << "no leader";
+            co_return co_await stop_all();
+        }
+        const int removed = l == 3 ? 2 : 3;
+        const int kept = 6 - l - removed;
+        std::vector<node_id> two{node_id(std::min(l, kept)), node_id(std::max(l, kept))};
+        EXPECT_TRUE(replicas[l]->change_voters(two));
+        EXPECT_TRUE(co_await eventually([&] {
+            return replicas[kept]->raft().voters() == two &&
+                   replicas[kept]->log().high_watermark() == replicas[l]->log().log_end_offset();
+        }));
+        // Closed and opened again from its directory: the log, quorum-state and voters-checkpoint.
+        auto log = co_await stop(kept);
+        co_await log->close();
+        co_await start(kept, nullptr);
+        EXPECT_EQ(replicas[kept]->raft().voters(), two) << "read back from voters-checkpoint, before any fetch";
         co_await stop_all();
     }());
 }
