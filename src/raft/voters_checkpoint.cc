@@ -1,27 +1,10 @@
 #include "raft/voters_checkpoint.h"
 
 #include <cerrno>
-#include <charconv>
+
+#include "util/text.h"
 
 namespace tributary::raft {
-
-namespace {
-
-template <typename T>
-bool parse_int(std::string_view s, T& out) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc() && p == s.data() + s.size();
-}
-
-std::optional<std::string_view> next_line(std::string_view& text) {
-    if (text.empty()) return std::nullopt;
-    const auto nl = text.find('\n');
-    auto line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    return line;
-}
-
-}  // namespace
 
 std::string encode_voters_checkpoint(const std::vector<voter_set>& sets) {
     std::string out = "0\n" + std::to_string(sets.size()) + "\n";
@@ -37,24 +20,25 @@ std::string encode_voters_checkpoint(const std::vector<voter_set>& sets) {
 }
 
 std::optional<std::vector<voter_set>> decode_voters_checkpoint(std::string_view text) {
-    auto version = next_line(text);
-    auto count_line = next_line(text);
+    auto version = util::next_line(text);
+    auto count_line = util::next_line(text);
     int v = -1;
     std::size_t count = 0;
-    if (!version || !parse_int(*version, v) || v != 0 || !count_line || !parse_int(*count_line, count)) return std::nullopt;
+    if (!version || !util::parse_int(*version, v) || v != 0) return std::nullopt;
+    if (!count_line || !util::parse_int(*count_line, count)) return std::nullopt;
     std::vector<voter_set> sets;
     for (std::size_t i = 0; i < count; ++i) {
-        auto line = next_line(text);
+        auto line = util::next_line(text);
         if (!line) return std::nullopt;
         const auto space = line->find(' ');
         std::int64_t offset = 0;
-        if (space == std::string_view::npos || !parse_int(line->substr(0, space), offset)) return std::nullopt;
+        if (space == std::string_view::npos || !util::parse_int(line->substr(0, space), offset)) return std::nullopt;
         voter_set s{model::offset(offset), {}};
         auto ids = line->substr(space + 1);
         while (!ids.empty()) {
             const auto comma = ids.find(',');
             std::int32_t id = 0;
-            if (!parse_int(ids.substr(0, comma), id)) return std::nullopt;
+            if (!util::parse_int(ids.substr(0, comma), id)) return std::nullopt;
             s.voters.push_back(model::node_id(id));
             ids = comma == std::string_view::npos ? std::string_view{} : ids.substr(comma + 1);
         }

@@ -1,8 +1,9 @@
 #include "storage/leader_epoch_cache.h"
 
 #include <algorithm>
-#include <charconv>
 #include <iterator>
+
+#include "util/text.h"
 
 namespace tributary::storage {
 
@@ -52,48 +53,29 @@ std::string encode_leader_epoch_checkpoint(const std::vector<epoch_entry>& entri
     return out;
 }
 
-namespace {
-
-template <typename T>
-bool parse_int(std::string_view s, T& out) {
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-    return ec == std::errc() && p == s.data() + s.size();
-}
-
-std::optional<std::string_view> next_line(std::string_view& text) {
-    if (text.empty()) return std::nullopt;
-    auto nl = text.find('\n');
-    auto line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    return line;
-}
-
-}  // namespace
-
 std::optional<std::vector<epoch_entry>> decode_leader_epoch_checkpoint(std::string_view text) {
-    auto version = next_line(text);
-    auto count_line = next_line(text);
+    auto version = util::next_line(text);
+    auto count_line = util::next_line(text);
     std::int32_t v = -1;
     std::size_t count = 0;
-    if (!version || !parse_int(*version, v) || v != 0) return std::nullopt;
-    if (!count_line || !parse_int(*count_line, count)) return std::nullopt;
+    if (!version || !util::parse_int(*version, v) || v != 0) return std::nullopt;
+    if (!count_line || !util::parse_int(*count_line, count)) return std::nullopt;
     std::vector<epoch_entry> entries;
     for (std::size_t i = 0; i < count; ++i) {
-        auto line = next_line(text);
+        auto line = util::next_line(text);
         if (!line) return std::nullopt;
         auto space = line->find(' ');
         if (space == std::string_view::npos) return std::nullopt;
         epoch_entry e;
         std::int64_t start = 0;
-        if (!parse_int(line->substr(0, space), e.epoch) || !parse_int(line->substr(space + 1), start)) return std::nullopt;
+        if (!util::parse_int(line->substr(0, space), e.epoch) || !util::parse_int(line->substr(space + 1), start)) return std::nullopt;
         e.start_offset = model::offset(start);
         if (e.epoch < 0 || start < 0) return std::nullopt;
         if (!entries.empty() && (e.epoch <= entries.back().epoch || e.start_offset < entries.back().start_offset))
             return std::nullopt;
         entries.push_back(e);
     }
-    while (auto rest = next_line(text))
+    while (auto rest = util::next_line(text))
         if (!rest->empty()) return std::nullopt;
     return entries;
 }
