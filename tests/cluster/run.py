@@ -195,6 +195,9 @@ def main(argv=None) -> int:
     ap.add_argument("--rate", type=float, default=100, help="sends per second per producer (default 100)")
     ap.add_argument("--partitions", type=int, default=3)
     ap.add_argument("--topic", default="chaos")
+    ap.add_argument("--acks", default="all", choices=["all", "1"],
+                    help="producer acks (default all, idempotent); 1 = a negative control: acknowledged by "
+                         "the leader alone, no idempotence, so a killed leader can lose acknowledged records")
     ap.add_argument("--heap", default="-Xmx512m")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--out", default=None, help="where to save history.json etc. "
@@ -225,7 +228,7 @@ def main(argv=None) -> int:
     stop = threading.Event()
     producers, consumer = [], None
     history = {"meta": {"target": args.target, "scenario": args.scenario, "seconds": args.seconds,
-                        "settle": args.settle, "producers": args.producers, "rate": args.rate,
+                        "settle": args.settle, "producers": args.producers, "rate": args.rate, "acks": args.acks,
                         "partitions": args.partitions, "topic": args.topic, "seed": seed,
                         "nodes": {str(n): cluster.client_address(n) for n in cluster.nodes}}}
     phases = {}
@@ -246,8 +249,10 @@ def main(argv=None) -> int:
         run.say(f"topic {args.topic}: {args.partitions} partitions, RF 3, min.insync.replicas=2: "
                 f"{workload.partition_state(cluster.bootstrap(), args.topic)}")
 
+        producer_conf = {} if args.acks == "all" else {"acks": args.acks, "enable.idempotence": False}
         producers = [workload.ProducerWorker(f"p{i}", cluster.bootstrap(), args.topic, args.partitions,
-                                             args.rate, stop) for i in range(args.producers)]
+                                             args.rate, stop, extra_conf=producer_conf)
+                     for i in range(args.producers)]
         consumer = workload.LiveConsumer("c0", cluster.bootstrap(), args.topic, args.partitions, stop)
         for w in producers + [consumer]:
             w.start()
