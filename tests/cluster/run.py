@@ -166,12 +166,15 @@ class Run:
         return random.choice([n for n in self.cluster.nodes if self.cluster.is_running(n)])
 
     def wait_full_isr(self, timeout: float) -> bool:
+        """True once every node's own Metadata shows a leader and a full ISR for every partition (a node
+        that was cut off may still serve its stale view, so one node's answer is not enough)."""
         from workload import partition_state
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            st = partition_state(self.cluster.bootstrap(), self.topic)
-            if len(st) == self.partitions and all(
-                    s["leader"] >= 0 and len(s["isr"]) == len(self.cluster.nodes) for s in st.values()):
+            views = [partition_state(self.cluster.client_address(n), self.topic) for n in self.cluster.nodes]
+            if all(len(st) == self.partitions and all(
+                    s["leader"] >= 0 and len(s["isr"]) == len(self.cluster.nodes) for s in st.values())
+                   for st in views):
                 return True
             time.sleep(0.5)
         return False
