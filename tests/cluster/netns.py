@@ -19,6 +19,7 @@ TCP retransmits), like a real partition: nothing is refused or reset.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -158,7 +159,8 @@ table inet {TABLE} {{
 """)
 
     def _add(self, rules: list) -> None:
-        body = "\n".join(f"add rule inet {TABLE} faults {r.nft}" for r in rules)
+        body = "\n".join(f"add rule inet {TABLE} faults {r.nft.replace(' drop', ' counter drop')}"
+                         for r in rules)
         self._nft(body + "\n")
         self.active += rules
 
@@ -196,16 +198,30 @@ table inet {TABLE} {{
         if not 0 < percent <= 100:
             raise ValueError("percent must be in 1..100")
         marks = ", ".join(str(n) for n in self.nodes)
-        rules = [Rule(f"loss {percent}% between nodes",
-                      f"ct mark {{ {marks} }} numgen random mod 100 < {percent} drop")]
+        # nft checks the constant against the expression's range (0..99): 100% is a plain drop
+        rnd = f" numgen random mod 100 < {percent}" if percent < 100 else ""
+        rules = [Rule(f"loss {percent}% between nodes", f"ct mark {{ {marks} }}{rnd} drop")]
         if clients_too:
-            rules.append(Rule(f"loss {percent}% client traffic",
-                              f"ct mark 0 numgen random mod 100 < {percent} drop"))
+            rules.append(Rule(f"loss {percent}% client traffic", f"ct mark 0{rnd} drop"))
         self._add(rules)
 
-    def heal(self) -> None:
+    def dropped(self) -> int:
+        """Packets dropped by the active fault rules so far (their counters)."""
+        r = subprocess.run(["nft", "-j", "list", "chain", "inet", TABLE, "faults"], capture_output=True,
+                           text=True, check=True)
+        total = 0
+        for item in json.loads(r.stdout).get("nftables", []):
+            for expr in item.get("rule", {}).get("expr", []):
+                if "counter" in expr:
+                    total += int(expr["counter"].get("packets", 0))
+        return total
+
+    def heal(self) -> int:
+        """Remove every fault rule; returns how many packets they dropped."""
+        n = self.dropped() if self.active else 0
         self._nft(f"flush chain inet {TABLE} faults\n")
         self.active = []
+        return n
 
     def describe(self) -> list:
         return [r.what for r in self.active]

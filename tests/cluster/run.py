@@ -77,8 +77,7 @@ def scenario_partition_leader(run, deadline, cut=15.0, quiet=10.0):
         run.nemesis("isolate", victim)
         run.net.isolate(victim)
         _sleep_until(min(time.monotonic() + cut, deadline))
-        run.nemesis("heal", victim)
-        run.net.heal()
+        run.nemesis("heal", victim, f"{run.net.heal()} packets dropped")
         _sleep_until(min(time.monotonic() + quiet, deadline))
         i += 1
 
@@ -94,8 +93,7 @@ def scenario_one_way_leader(run, deadline, cut=15.0, quiet=10.0):
             if n != victim:
                 run.net.one_way(victim, n)
         _sleep_until(min(time.monotonic() + cut, deadline))
-        run.nemesis("heal", victim)
-        run.net.heal()
+        run.nemesis("heal", victim, f"{run.net.heal()} packets dropped")
         _sleep_until(min(time.monotonic() + quiet, deadline))
         i += 1
 
@@ -121,8 +119,7 @@ def scenario_loss(run, deadline, percent=20, on=10.0, off=5.0):
         run.nemesis("loss", None, f"{percent}%")
         run.net.loss(percent)
         _sleep_until(min(time.monotonic() + on, deadline))
-        run.nemesis("heal", None)
-        run.net.heal()
+        run.nemesis("heal", None, f"{run.net.heal()} packets dropped")
         _sleep_until(min(time.monotonic() + off, deadline))
 
 
@@ -266,8 +263,7 @@ def main(argv=None) -> int:
         phases["faults"] = round(time.monotonic() - t, 1)
 
         t = time.monotonic()
-        run.nemesis("heal-all", None)
-        net.heal()
+        run.nemesis("heal-all", None, f"{net.heal()} packets dropped")
         cluster.heal_processes()
         cluster.wait_ready(timeout=180)
         full = run.wait_full_isr(timeout=90)
