@@ -44,6 +44,10 @@ class Cluster(abc.ABC):
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix=f"tributary-chaos-{self.name}-")
         os.chmod(self.workdir, 0o755)  # the nodes' uids must traverse it
+        if self._own_workdir:
+            remove_stale_workdirs()
+            with open(os.path.join(self.workdir, "harness.pid"), "w") as f:
+                f.write(f"{os.getpid()} {_start_time(os.getpid())}\n")
         self.procs: dict = {}
         self.paused: set = set()
         self.starts: dict = {n: 0 for n in self.nodes}
@@ -225,6 +229,31 @@ class Cluster(abc.ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _start_time(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except OSError:
+        return ""
+
+
+def remove_stale_workdirs() -> None:
+    """Remove the temp dirs of earlier runs whose harness died without cleaning up (SIGKILL: its nodes
+    died with it through their parent-death signal, but nothing could remove the dir)."""
+    tmp = tempfile.gettempdir()
+    for name in os.listdir(tmp):
+        if not name.startswith("tributary-chaos-"):
+            continue
+        path = os.path.join(tmp, name)
+        try:
+            with open(os.path.join(path, "harness.pid")) as f:
+                pid, started = f.read().split()
+        except (OSError, ValueError):
+            continue
+        if _start_time(int(pid)) != started:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class _QuietLogger:

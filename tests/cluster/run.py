@@ -211,6 +211,8 @@ def main(argv=None) -> int:
     def on_term(signum, _frame):
         raise SystemExit(128 + signum)
     signal.signal(signal.SIGTERM, on_term)
+    # Ctrl-C raises KeyboardInterrupt even when started from a shell that ignores SIGINT in background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGHUP, on_term)
 
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
@@ -288,10 +290,7 @@ def main(argv=None) -> int:
         history["final_reads"] = workload.final_read(cluster.bootstrap(), args.topic, args.partitions)
         phases["final_read"] = round(time.monotonic() - t, 1)
 
-        history["sends"] = [s for w in producers for s in w.sends]
-        history["polls"] = consumer.polls
-        history["nemesis"] = run.nemesis_log
-        history["client_events"] = [e for w in producers for e in w.events] + consumer.events
+        _collect(history, producers, consumer, run)
         t = time.monotonic()
         result = check(history)
         phases["check"] = round(time.monotonic() - t, 2)
@@ -307,6 +306,8 @@ def main(argv=None) -> int:
         rc = 2
     finally:
         stop.set()
+        if "sends" not in history:  # interrupted or failed: keep what was recorded so far
+            _collect(history, producers, consumer, run)
         if rc != 0:
             _save_logs(cluster, out)
         cluster.close(keep_dir=args.keep_data)
@@ -322,6 +323,13 @@ def main(argv=None) -> int:
         json.dump(summary, f, indent=1)
     _print_summary(run, result, history, phases, out, rc)
     return rc
+
+
+def _collect(history, producers, consumer, run):
+    history["sends"] = [s for w in producers for s in w.sends]
+    history["polls"] = consumer.polls if consumer else []
+    history["nemesis"] = run.nemesis_log
+    history["client_events"] = [e for w in producers for e in w.events] + (consumer.events if consumer else [])
 
 
 def _save_logs(cluster, out):
