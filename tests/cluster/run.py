@@ -198,6 +198,9 @@ def main(argv=None) -> int:
     ap.add_argument("--acks", default="all", choices=["all", "1"],
                     help="producer acks (default all, idempotent); 1 = a negative control: acknowledged by "
                          "the leader alone, no idempotence, so a killed leader can lose acknowledged records")
+    ap.add_argument("--message-timeout-ms", type=int, default=30000,
+                    help="librdkafka message.timeout.ms (default 30000, longer than any fault here); a "
+                         "shorter one turns records stuck in a fault into unknown outcomes")
     ap.add_argument("--heap", default="-Xmx512m")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--out", default=None, help="where to save history.json etc. "
@@ -231,6 +234,7 @@ def main(argv=None) -> int:
     producers, consumer = [], None
     history = {"meta": {"target": args.target, "scenario": args.scenario, "seconds": args.seconds,
                         "settle": args.settle, "producers": args.producers, "rate": args.rate, "acks": args.acks,
+                        "message_timeout_ms": args.message_timeout_ms,
                         "partitions": args.partitions, "topic": args.topic, "seed": seed,
                         "nodes": {str(n): cluster.client_address(n) for n in cluster.nodes}}}
     phases = {}
@@ -251,7 +255,10 @@ def main(argv=None) -> int:
         run.say(f"topic {args.topic}: {args.partitions} partitions, RF 3, min.insync.replicas=2: "
                 f"{workload.partition_state(cluster.bootstrap(), args.topic)}")
 
-        producer_conf = {} if args.acks == "all" else {"acks": args.acks, "enable.idempotence": False}
+        producer_conf = {"message.timeout.ms": args.message_timeout_ms,
+                         "request.timeout.ms": min(10000, args.message_timeout_ms)}
+        if args.acks != "all":
+            producer_conf.update({"acks": args.acks, "enable.idempotence": False})
         producers = [workload.ProducerWorker(f"p{i}", cluster.bootstrap(), args.topic, args.partitions,
                                              args.rate, stop, extra_conf=producer_conf)
                      for i in range(args.producers)]
