@@ -201,6 +201,8 @@ def main(argv=None) -> int:
     ap.add_argument("--message-timeout-ms", type=int, default=30000,
                     help="librdkafka message.timeout.ms (default 30000, longer than any fault here); a "
                          "shorter one turns records stuck in a fault into unknown outcomes")
+    ap.add_argument("--client-debug", default=None, metavar="CONTEXTS",
+                    help="librdkafka debug contexts for the producers (e.g. eos,msg), logged to client.log")
     ap.add_argument("--heap", default="-Xmx512m")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--out", default=None, help="where to save history.json etc. "
@@ -257,6 +259,8 @@ def main(argv=None) -> int:
 
         producer_conf = {"message.timeout.ms": args.message_timeout_ms,
                          "request.timeout.ms": min(10000, args.message_timeout_ms)}
+        if args.client_debug:
+            producer_conf.update({"debug": args.client_debug, "logger": _file_logger(out, "client.log")})
         if args.acks != "all":
             producer_conf.update({"acks": args.acks, "enable.idempotence": False})
         producers = [workload.ProducerWorker(f"p{i}", cluster.bootstrap(), args.topic, args.partitions,
@@ -330,6 +334,17 @@ def main(argv=None) -> int:
         json.dump(summary, f, indent=1)
     _print_summary(run, result, history, phases, out, rc)
     return rc
+
+
+def _file_logger(out, name):
+    import logging
+    lg = logging.getLogger("chaos.client")
+    lg.propagate = False
+    lg.setLevel(logging.DEBUG)
+    h = logging.FileHandler(os.path.join(out, name))
+    h.setFormatter(logging.Formatter("%(asctime)s %(threadName)s %(message)s"))
+    lg.addHandler(h)
+    return lg
 
 
 def _collect(history, producers, consumer, run):
