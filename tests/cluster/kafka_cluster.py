@@ -17,6 +17,7 @@ import base64
 import os
 import subprocess
 
+import netns
 from cluster import Cluster, CLIENT_PORT, PEER_PORT, ClusterError
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -29,6 +30,22 @@ def ensure_jars() -> None:
     if "KAFKA_REF_LIB" in os.environ:
         return
     subprocess.run([os.path.join(REPO, "tools", "kafka-ref", "fetch.sh")], check=True)
+
+
+def check_readable_by_others(path: str) -> None:
+    """The nodes run under their own uids: the jars and every directory above them must be world-readable
+    (a checkout under a 0700 home such as /root is not)."""
+    import stat
+    p = os.path.abspath(path)
+    while True:
+        mode = os.stat(p).st_mode
+        if not mode & stat.S_IXOTH or not mode & stat.S_IROTH:
+            raise ClusterError(f"{p} is not readable by other users (mode {stat.filemode(mode)}); the nodes "
+                               f"run as uids {netns.NODE_UID_BASE + 1}.. and need {path}: move the checkout or set KAFKA_REF_LIB")
+        parent = os.path.dirname(p)
+        if parent == p:
+            return
+        p = parent
 
 
 def random_cluster_id() -> str:
@@ -103,10 +120,10 @@ rootLogger.appenderRef.file.ref = file
         if self._prepared:
             return
         ensure_jars()
+        check_readable_by_others(KAFKA_LIB)
         super().prepare()
         # Format the three data dirs with one cluster id, in parallel (each is a JVM start), as the nodes'
         # own uids so the files belong to them.
-        import netns
         procs = []
         for n in self.nodes:
             d = self.node_dir(n)

@@ -26,6 +26,8 @@ def _need():
     for tool in ("unshare", "nft", "ip"):
         if shutil.which(tool) is None:
             return f"needs {tool}"
+    if not os.access("/usr/bin/python3", os.X_OK):
+        return "needs /usr/bin/python3 (run under the nodes' uids)"
     return None
 
 
