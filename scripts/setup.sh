@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake ninja-build python3 pkg-config ccache
   libboost1.81-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libssl-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev)
-test_pkgs=(clang-16 libclang-rt-16-dev kcat gzip lz4 zstd openjdk-17-jdk-headless maven)
+test_pkgs=(clang-16 libclang-rt-16-dev kcat gzip lz4 zstd openjdk-17-jdk-headless maven nftables)
 
 pkgs=("${build_pkgs[@]}")
 (( want_test )) && pkgs+=("${test_pkgs[@]}")
