@@ -503,16 +503,25 @@ void core::on_fetch_request(model::node_id from, const fetch_request& r) {
 
 // Answers the fetches the leader holds: all of them when there is something new to tell (data or a new
 // high watermark), otherwise (only_if_data_or_expired) those that waited fetch_max_wait.
+void core::answer_parked_fetch(model::node_id follower) {
+    if (role_ != role::leader) return;
+    if (auto it = progress_.find(follower); it != progress_.end() && it->second.parked) answer_held(follower, it->second);
+}
+
+void core::answer_held(model::node_id follower, follower_progress& p) {
+    auto resp = make_fetch_response(*p.parked);
+    resp.read_log = p.parked->fetch_offset < log_end_;
+    p.told_high_watermark = resp.high_watermark;
+    p.parked.reset();
+    send(follower, std::move(resp));
+}
+
 void core::answer_parked(bool only_if_data_or_expired) {
     for (auto& [id, p] : progress_) {
         if (!p.parked) continue;
         const bool has_data = p.parked->fetch_offset < log_end_;
         if (only_if_data_or_expired && !has_data && now_ - p.parked_at < cfg_.fetch_max_wait_ticks) continue;
-        auto resp = make_fetch_response(*p.parked);
-        resp.read_log = has_data;
-        p.told_high_watermark = resp.high_watermark;
-        p.parked.reset();
-        send(id, std::move(resp));
+        answer_held(id, p);
     }
 }
 

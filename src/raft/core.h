@@ -149,6 +149,10 @@ public:
     // new set applies as soon as it is written; a leader that removed itself resigns once it commits.
     // Refused (false) unless an entry of this epoch and the previous change are committed.
     bool propose_voters(std::vector<model::node_id> voters);
+    // Leader only: answers the fetch held for `follower` now, with whatever there is. A transport that
+    // carries many groups' fetches in one request asks for this once one group has something to say,
+    // so the request is not held by the groups that have nothing new.
+    void answer_parked_fetch(model::node_id follower);
 
     output take_output();
 
@@ -207,6 +211,7 @@ private:
     std::optional<fetch_response> check_fetch_position(const fetch_request& r) const;
     fetch_response make_fetch_response(const fetch_request& r) const;
     void answer_parked(bool only_if_data_or_expired);
+    void answer_held(model::node_id follower, follower_progress& p);
     void maybe_advance_high_watermark();
     void maybe_send_fetch();
     void discover_leader();

@@ -1,5 +1,7 @@
 #include "raft/replica.h"
 
+#include <spdlog/spdlog.h>
+
 #include "protocol/record_batch.h"
 
 namespace tributary::raft {
@@ -78,6 +80,22 @@ awaitable<void> replica::stop() {
 void replica::receive(envelope e) {
     if (!running_) return;
     core_.receive(e);
+    collect();
+}
+
+void replica::fail(const std::string& why) {
+    if (running_) spdlog::error("raft {}-{}: {}; the replica stops", group_.topic, group_.partition, why);
+    running_ = false;
+}
+
+bool replica::failed(const std::string& op, storage::storage_error e) {
+    spdlog::error("raft {}-{}: {} failed: {}", group_.topic, group_.partition, op, storage::to_string(e));
+    return false;
+}
+
+void replica::answer_parked_fetch(model::node_id follower) {
+    if (!running_) return;
+    core_.answer_parked_fetch(follower);
     collect();
 }
 
@@ -167,13 +185,13 @@ awaitable<void> replica::worker() {
 awaitable<void> replica::apply(output out) {
     if (out.persist && !co_await store_.save(*out.persist)) {
         // Nothing that depends on the state may go out: stop this replica (the broker marks it offline).
-        running_ = false;
+        fail("saving the quorum state failed");
         co_return;
     }
     bool appended = false;
     for (const auto& op : out.log) {
         if (!co_await apply_log_op(op)) {
-            running_ = false;
+            fail("a log operation failed");
             co_return;
         }
         appended = appended || std::holds_alternative<batch>(op);
@@ -189,7 +207,7 @@ awaitable<void> replica::apply(output out) {
 awaitable<bool> replica::apply_log_op(const log_op& op) {
     if (const auto* t = std::get_if<truncate_op>(&op)) {
         auto r = co_await log_->truncate_to(t->end);
-        if (!r.ok()) co_return false;
+        if (!r.ok()) co_return failed("truncate", r.error());
         // A set written in the removed suffix must go from the checkpoint before anything is appended
         // where it was.
         if (std::erase_if(saved_voters_, [&](const voter_set& s) { return s.offset >= t->end; }) > 0) {
@@ -201,7 +219,7 @@ awaitable<bool> replica::apply_log_op(const log_op& op) {
         saved_voters_ = {{model::offset(reset->start.offset.value() - 1), reset->voters}};
         if (!co_await store_.save_voters(saved_voters_)) co_return false;
         auto r = co_await log_->truncate_fully_and_start_at(reset->start.offset);
-        co_return r.ok();
+        co_return r.ok() || failed("reset", r.error());
     }
     const auto& b = std::get<batch>(op);
     if (b.kind == batch_kind::voters) {
@@ -225,7 +243,7 @@ awaitable<bool> replica::apply_log_op(const log_op& op) {
         protocol::set_partition_leader_epoch(bytes, b.epoch);
     }
     auto r = co_await log_->append(bytes, b.epoch, {.origin = storage::append_origin::replication});
-    co_return r.ok();
+    co_return r.ok() || failed("append at " + std::to_string(b.base.value()), r.error());
 }
 
 awaitable<void> replica::send(envelope e) {
@@ -247,7 +265,7 @@ awaitable<void> replica::flusher() {
         }
         const auto last = model::offset(end.value() - 1);
         if (auto e = co_await log_->wait_durable(last); e != storage::storage_error::none) {
-            if (e != storage::storage_error::truncated) running_ = false;
+            if (e != storage::storage_error::truncated) fail("flushing failed: " + std::string(storage::to_string(e)));
             continue;
         }
         if (!running_) break;

@@ -59,6 +59,8 @@ public:
 
     // A message from another replica of the group (a fetch_response's batches point at batch_bytes).
     void receive(envelope e);
+    // core::answer_parked_fetch.
+    void answer_parked_fetch(model::node_id follower);
 
     // Leader only: appends `batch` (one validated record batch) in the leader's epoch and completes once
     // it is committed, with its base offset; nullopt if this replica does not lead, or loses the epoch
@@ -80,6 +82,10 @@ public:
     awaitable<void> wait_high_watermark_above(std::int64_t o);
 
 private:
+    // Stops the replica after a failed write (logged): nothing that depends on it may go out.
+    void fail(const std::string& why);
+    // Logs a failed log operation; returns false.
+    bool failed(const std::string& op, storage::storage_error e);
     void collect();
     void wake_waiters();
     awaitable<void> ticker();

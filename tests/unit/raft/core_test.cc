@@ -269,6 +269,31 @@ TEST(RaftCore, TheHighWatermarkWaitsForAnEntryOfTheLeadersOwnEpoch) {
     EXPECT_EQ(h.at(1).high_watermark(), 6);
 }
 
+TEST(RaftCore, AHeldFetchIsAnsweredWhenTheTransportAsks) {
+    harness h;
+    h.add(1, 1);
+    ASSERT_EQ(h.at(1).role(), role::leader);
+    h.flush(1);
+    h.outbox.clear();
+    const auto end = h.at(1).log_end();
+    // A caught-up follower that has already been told the high watermark: its fetch is held.
+    h.at(1).receive({n(2), n(1), fetch_request{h.at(1).epoch(), n(2), end, h.at(1).epoch(), 1}});
+    h.collect(1);
+    h.outbox.clear();
+    h.at(1).receive({n(2), n(1), fetch_request{h.at(1).epoch(), n(2), end, h.at(1).epoch(), 2}});
+    EXPECT_TRUE(h.at(1).take_output().messages.empty()) << "nothing new: held (long poll)";
+    h.at(1).answer_parked_fetch(n(3));
+    EXPECT_TRUE(h.at(1).take_output().messages.empty()) << "no fetch held for replica 3";
+    h.at(1).answer_parked_fetch(n(2));
+    auto out = h.at(1).take_output();
+    ASSERT_EQ(out.messages.size(), 1u);
+    const auto resp = std::get<fetch_response>(out.messages[0].message);
+    EXPECT_EQ(resp.sequence, 2u);
+    EXPECT_FALSE(resp.read_log);
+    h.at(1).answer_parked_fetch(n(2));
+    EXPECT_TRUE(h.at(1).take_output().messages.empty()) << "answered once";
+}
+
 TEST(RaftCore, ALeaderAnswersADivergedFetchWithWhereItsEpochEnded) {
     // Leader (epoch 3): epoch 1 at [0,3), epoch 3 from 3. The follower wrote [3,6) in epoch 2 that never
     // committed.
