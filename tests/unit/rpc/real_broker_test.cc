@@ -20,6 +20,7 @@
 #include "protocol/messages/metadata_request.h"
 #include "protocol/messages/metadata_response.h"
 #include "rpc/client.h"
+#include "test_ports.h"
 
 extern char** environ;
 
@@ -28,37 +29,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A loopback port below the ephemeral range that no other test process uses: the integration tests'
-// scheme (tests/integration/conftest.py), a block of 100 ports claimed with an flock held until exit.
-std::uint16_t claim_port() {
-    static int lock_fd = -1;
-    static int next = 0, end = 0;
-    const std::filesystem::path dir = std::filesystem::temp_directory_path() / "tributary-test-ports";
-    std::filesystem::create_directories(dir);
-    for (;;) {
-        if (next >= end) {
-            for (int first = 20000; first < 32000; first += 100) {
-                int fd = ::open((dir / (std::to_string(first) + ".lock")).c_str(), O_CREAT | O_WRONLY, 0644);
-                if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-                    if (lock_fd >= 0) ::close(lock_fd);
-                    lock_fd = fd;
-                    next = first;
-                    end = first + 100;
-                    break;
-                }
-                if (fd >= 0) ::close(fd);
-            }
-            if (next >= end) throw std::runtime_error("every block of test ports is claimed");
-        }
-        const auto port = static_cast<std::uint16_t>(next++);
-        asio::io_context io;
-        asio::ip::tcp::acceptor probe(io);
-        boost::system::error_code ec;
-        probe.open(asio::ip::tcp::v4(), ec);
-        probe.bind({asio::ip::make_address("127.0.0.1"), port}, ec);
-        if (!ec) return port;
-    }
-}
+using test::claim_port;
 
 class rpc_real_broker_test : public ::testing::Test {
 protected:
