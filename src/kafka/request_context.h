@@ -17,6 +17,7 @@ class shard_set;
 }
 namespace tributary::cluster {
 class partition_manager;
+class raft_transport;
 }
 namespace tributary::kafka {
 class fetch_session_cache;
@@ -37,6 +38,9 @@ struct broker_services {
     // Indexed by shard; partition_managers[i] may only be used on shard i (see shard_set::invoke_on).
     std::vector<cluster::partition_manager*> partition_managers;
     std::vector<kafka::fetch_session_cache*> fetch_sessions;  // by shard, likewise
+    // By shard, likewise: where the Raft requests of other brokers go (cluster/raft_transport.h). Empty
+    // when this broker replicates nothing.
+    std::vector<cluster::raft_transport*> raft_transports;
     // The group coordinator (groups/coordinator.h); its methods may be called on any shard.
     groups::coordinator* groups = nullptr;
 };

@@ -7,6 +7,7 @@ namespace {
 
 void fill_api_keys(protocol::api_versions_response& resp) {
     for (const auto& h : served_apis()) {
+        if (!h.advertised) continue;
         protocol::api_versions_response::api_version v;
         v.api_key = h.api_key;
         v.min_version = h.advertised_min_version;

@@ -1,4 +1,5 @@
 #include "kafka/handlers/fetch.h"
+#include "kafka/handlers/raft.h"
 
 #include <algorithm>
 #include <chrono>
@@ -123,9 +124,7 @@ awaitable<protocol::fetch_response> fetch_handler::handle(request_context& ctx, 
     const std::int16_t version = ctx.api_version;
     response resp;
     if (req.replica_id.value() >= 0 || req.replica_state.replica_id.value() >= 0) {
-        // Replication is not built yet: no broker may follow us.
-        resp.error_code = model::to_int(error_code::not_leader_or_follower);
-        co_return resp;
+        co_return co_await replica_fetch(ctx, std::move(req));
     }
     auto topics = topics_on(ctx);
     auto& sessions = *ctx.broker->fetch_sessions[ctx.shard];

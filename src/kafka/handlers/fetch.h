@@ -13,7 +13,7 @@ namespace tributary::kafka {
 //
 // Each partition is read on the shard that owns it, all shards concurrently; the records are the log's
 // file bytes, passed to the response writer as borrowed fragments (no re-encoding, no copy into the
-// response). Follower fetches (replica_id >= 0) are refused until replication exists.
+// response). Fetches from replicas (replica_id >= 0) are Raft's (handlers/raft.h).
 struct fetch_handler {
     using request = protocol::fetch_request;
     using response = protocol::fetch_response;

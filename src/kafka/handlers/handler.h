@@ -74,6 +74,8 @@ struct handler_entry {
     // it serves only 3+ (KAFKA-18659: librdkafka's compressed produce needs a range starting at 0);
     // requests below min_version are refused like any unserved version.
     std::int16_t advertised_min_version = 0;
+    // Listed in ApiVersions. The broker-to-broker Raft APIs are served but not listed (handlers/raft.h).
+    bool advertised = true;
     awaitable<dispatch_result> (*invoke)(request_context&, bytes::reader&) = nullptr;
 };
 

@@ -30,6 +30,7 @@
 #include "kafka/handlers/offset_commit.h"
 #include "kafka/handlers/offset_delete.h"
 #include "kafka/handlers/offset_fetch.h"
+#include "kafka/handlers/raft.h"
 #include "kafka/handlers/offset_for_leader_epoch.h"
 #include "kafka/handlers/produce.h"
 #include "kafka/handlers/sync_group.h"
@@ -43,7 +44,9 @@ constexpr handler_entry entry_for() {
     static_assert(H::max_version <= H::request::max_version, "cannot serve versions the schema lacks");
     std::int16_t advertised_min = H::min_version;
     if constexpr (requires { H::advertised_min_version; }) advertised_min = H::advertised_min_version;
-    return handler_entry{H::request::api_key, H::min_version, H::max_version, advertised_min, &invoke<H>};
+    bool advertised = true;
+    if constexpr (requires { H::advertised; }) advertised = H::advertised;
+    return handler_entry{H::request::api_key, H::min_version, H::max_version, advertised_min, advertised, &invoke<H>};
 }
 
 template <typename... H>
@@ -65,7 +68,8 @@ const auto registry = make_registry<produce_handler, fetch_handler, list_offsets
                                     join_group_handler, sync_group_handler, heartbeat_handler,
                                     leave_group_handler, list_groups_handler, describe_groups_handler,
                                     delete_groups_handler, offset_delete_handler,
-                                    offset_for_leader_epoch_handler>();
+                                    offset_for_leader_epoch_handler, vote_handler, begin_quorum_epoch_handler,
+                                    end_quorum_epoch_handler>();
 
 }  // namespace
 
