@@ -4,7 +4,9 @@
 #   2. the same against the sanitizer build (clang, ASan + UBSan, assertions on)
 #   3. each libFuzzer target of the sanitizer build from its seed corpus, for its budget in
 #      tests/fuzz/run.sh (20-45 s; FUZZ_SECONDS sets one time for all)
-#   4. integration tests (pytest driving real clients against the real broker) against the Release
+#   4. the cluster fault harness's history checker on synthetic histories (tests/cluster, ~1 s; the
+#      fault runs themselves are not part of this command)
+#   5. integration tests (pytest driving real clients against the real broker) against the Release
 #      broker, then the suites not marked release_only against the sanitizer broker
 # Environment: JOBS (parallel build jobs, default nproc), FUZZ_SECONDS, PYTEST_ARGS (added to both
 # integration passes). Compilations are cached by ccache (~/.cache/ccache), so a machine that has run
@@ -34,6 +36,7 @@ step "build asan (+ fuzz targets)" scripts/build.sh asan
 step "unit tests (release)" ctest --test-dir build/release --output-on-failure -j "${JOBS:-$(nproc)}"
 step "unit tests (asan)" ctest --test-dir build/asan --output-on-failure -j "${JOBS:-$(nproc)}"
 step "fuzz" tests/fuzz/run.sh build/asan ${FUZZ_SECONDS:-}
+step "cluster history checker" python3 -m pytest -q -p no:cacheprovider tests/cluster/test_checker.py
 step "integration (release broker)" env TRIBUTARY_BIN="$PWD/build/release/src/app/tributary" \
   python3 -m pytest -q -p no:cacheprovider tests/integration ${PYTEST_ARGS:-}
 step "integration (asan broker)" env TRIBUTARY_BIN="$PWD/build/asan/src/app/tributary" \
