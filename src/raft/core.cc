@@ -275,6 +275,14 @@ std::optional<model::offset> core::propose(std::int64_t record_count, std::share
     return base;
 }
 
+model::offset core::note_appended(std::int64_t record_count) {
+    RAFT_CHECK(role_ == role::leader && record_count > 0, "note_appended when not leading");
+    const auto base = log_end_;
+    append(batch{base, model::offset(base.value() + record_count - 1), state_.epoch, batch_kind::data, nullptr}, false);
+    answer_parked(false);
+    return base;
+}
+
 void core::advance_log_start(model::offset start) {
     RAFT_CHECK(start.value() <= high_watermark_, "log start beyond the high watermark");
     if (start <= log_start_) return;
@@ -648,7 +656,7 @@ void core::truncate_to(model::offset end) {
     durable_end_ = std::min(durable_end_, end);
 }
 
-void core::append(batch b) {
+void core::append(batch b, bool write) {
     RAFT_CHECK(b.base == log_end_ && b.last >= b.base, "append not at the log end");
     RAFT_CHECK(b.epoch >= last_epoch(), "append of an older epoch");
     epochs_.assign(b.epoch.value(), b.base);
@@ -659,7 +667,7 @@ void core::append(batch b) {
         std::sort(sorted.begin(), sorted.end());
         voter_sets_.push_back({b.base, std::move(sorted)});
     }
-    out_.log.push_back(std::move(b));
+    if (write) out_.log.push_back(std::move(b));
 }
 
 }  // namespace tributary::raft

@@ -140,6 +140,11 @@ public:
     // Leader only: reserves the next `record_count` offsets in the leader's epoch and asks the driver
     // (output::log) to append `data` there. Returns the base offset, or nullopt when not the leader.
     std::optional<model::offset> propose(std::int64_t record_count, std::shared_ptr<const void> data);
+    // Leader only: the driver has itself written `record_count` records at the log end in the leader's
+    // epoch, after applying every earlier output (a client's batches, which the partition's log validates
+    // and numbers in one step: the idempotent-producer checks need the offsets). As propose() without the
+    // log operation; returns the base offset. REQUIRES: role() == leader; the records are in epoch().
+    model::offset note_appended(std::int64_t record_count);
     // The driver removed the entries below `start` (retention, or a snapshot covers them).
     // REQUIRES: start <= high_watermark().
     void advance_log_start(model::offset start);
@@ -217,7 +222,8 @@ private:
     void discover_leader();
     void set_high_watermark(std::int64_t hw);
     void truncate_to(model::offset end);
-    void append(batch b);
+    // Records `b` at the log end; `write`: the driver is asked to write it (output::log).
+    void append(batch b, bool write = true);
 
     config cfg_;
     std::mt19937_64 rng_;

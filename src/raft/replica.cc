@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "protocol/record_batch.h"
 
 namespace tributary::raft {
@@ -44,6 +46,7 @@ replica::replica(asio::any_io_executor executor, wire::group_key group, config c
       saved_voters_(voter_sets_for(std::move(voters), log_->log_start_offset(), log_->log_end_offset())),
       work_(executor),
       flush_needed_(executor),
+      write_finished_(executor),
       tick_timer_(executor),
       high_watermark_moved_(executor, asio::steady_timer::time_point::max()),
       tasks_done_(executor) {
@@ -75,12 +78,25 @@ awaitable<void> replica::stop() {
     flush_needed_.notify();
     wake_waiters();
     while (tasks_ > 0) co_await tasks_done_.wait();
+    for (auto& w : pending_) {
+        if (auto* a = std::get_if<std::shared_ptr<client_append>>(&w)) finish(**a, std::nullopt);
+    }
+    pending_.clear();
+}
+
+template <typename F>
+void replica::feed(F input) {
+    if (!running_) return;
+    if (writing_) {
+        deferred_.push_back(std::move(input));
+        return;
+    }
+    input();
+    collect();
 }
 
 void replica::receive(envelope e) {
-    if (!running_) return;
-    core_.receive(e);
-    collect();
+    feed([this, e = std::move(e)] { core_.receive(e); });
 }
 
 void replica::fail(const std::string& why) {
@@ -94,9 +110,7 @@ bool replica::failed(const std::string& op, storage::storage_error e) {
 }
 
 void replica::answer_parked_fetch(model::node_id follower) {
-    if (!running_) return;
-    core_.answer_parked_fetch(follower);
-    collect();
+    feed([this, follower] { core_.answer_parked_fetch(follower); });
 }
 
 void replica::collect() {
@@ -118,6 +132,8 @@ awaitable<std::optional<model::offset>> replica::replicate(bytes::byte_vector ba
     auto header = protocol::parse_header(batch);
     if (!header) co_return std::nullopt;
     const auto record_count = std::int64_t{header->last_offset_delta} + 1;
+    // A proposal reserves offsets at once: not while a client's write is under way.
+    while (running_ && writing_) co_await write_finished_.wait();
     const auto epoch = core_.epoch();
     auto owned = std::make_shared<const bytes::byte_vector>(std::move(batch));
     auto data = std::make_shared<const wire::batch_bytes>(wire::batch_bytes{bytes::bytes_view(*owned), owned});
@@ -136,6 +152,7 @@ awaitable<std::optional<model::offset>> replica::replicate(bytes::byte_vector ba
 }
 
 bool replica::change_voters(std::vector<model::node_id> voters) {
+    if (writing_) return false;  // refused for now: a client's write is under way
     const bool ok = core_.propose_voters(std::move(voters));
     collect();
     return ok;
@@ -145,9 +162,72 @@ awaitable<bool> replica::delete_records_before(model::offset offset) {
     if (offset.value() > core_.high_watermark()) co_return false;
     auto r = co_await log_->delete_records_before(offset);
     if (!r) co_return false;
-    core_.advance_log_start(*r);
-    collect();
+    feed([this, start = *r] { core_.advance_log_start(start); });
     co_return true;
+}
+
+awaitable<std::optional<util::result<storage::append_result, storage::storage_error>>> replica::append(
+    bytes::mutable_bytes_view batches, storage::append_options options) {
+    if (!running_ || core_.role() != role::leader) co_return std::nullopt;
+    auto a = std::make_shared<client_append>(executor_, batches, options, core_.epoch());
+    pending_.push_back(a);
+    work_.notify();
+    while (!a->done) co_await a->finished.wait();
+    co_return std::move(a->result);
+}
+
+void replica::finish(client_append& a, std::optional<util::result<storage::append_result, storage::storage_error>> r) {
+    a.result = std::move(r);
+    a.done = true;
+    a.finished.notify();
+}
+
+awaitable<void> replica::apply_append(std::shared_ptr<client_append> a) {
+    if (core_.role() != role::leader || core_.epoch() != a->epoch) {
+        finish(*a, std::nullopt);
+        co_return;
+    }
+    if (log_->log_end_offset() != core_.log_end()) {
+        // A write the core reserved before this append was queued is still behind it (a proposal or a
+        // voters batch): this append goes after it.
+        const bool output_behind = std::any_of(pending_.begin(), pending_.end(),
+                                               [](const work& w) { return std::holds_alternative<output>(w); });
+        if (!output_behind) {
+            fail("the log and the core disagree on the log end");
+            finish(*a, std::nullopt);
+            co_return;
+        }
+        pending_.push_back(std::move(a));
+        co_return;
+    }
+    writing_ = true;
+    auto r = co_await log_->append(a->batches, a->epoch, a->options);
+    if (r.ok() && !r->duplicate) {
+        const auto count = r->last_offset.value() - r->base_offset.value() + 1;
+        if (r->base_offset != core_.log_end() || log_->log_end_offset().value() != r->last_offset.value() + 1) {
+            fail("a client append landed away from the log end");
+        } else {
+            core_.note_appended(count);
+            flush_needed_.notify();
+        }
+    }
+    writing_ = false;
+    write_finished_.notify();
+    finish(*a, std::move(r));
+    // The inputs that waited for the write, in their order.
+    for (auto& input : std::exchange(deferred_, {})) {
+        if (running_) input();
+    }
+    collect();
+}
+
+awaitable<bool> replica::wait_committed(model::offset last, model::leader_epoch epoch) {
+    while (running_ && core_.high_watermark() <= last.value() && core_.epoch() == epoch && core_.role() == role::leader) {
+        boost::system::error_code ec;
+        high_watermark_moved_.expires_at(asio::steady_timer::time_point::max());
+        co_await high_watermark_moved_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return core_.high_watermark() > last.value() && core_.epoch() == epoch;
 }
 
 awaitable<void> replica::wait_high_watermark_above(std::int64_t o) {
@@ -164,8 +244,7 @@ awaitable<void> replica::ticker() {
         tick_timer_.expires_after(options_.tick);
         co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         if (!running_) break;
-        core_.tick();
-        collect();
+        feed([this] { core_.tick(); });
     }
 }
 
@@ -175,9 +254,10 @@ awaitable<void> replica::worker() {
             co_await work_.wait();
             continue;
         }
-        auto out = std::move(pending_.front());
+        auto next = std::move(pending_.front());
         pending_.pop_front();
-        co_await apply(std::move(out));
+        if (auto* out = std::get_if<output>(&next)) co_await apply(std::move(*out));
+        else co_await apply_append(std::get<std::shared_ptr<client_append>>(std::move(next)));
     }
 }
 
@@ -269,8 +349,7 @@ awaitable<void> replica::flusher() {
             continue;
         }
         if (!running_) break;
-        core_.on_flushed(end);
-        collect();
+        feed([this, end] { core_.on_flushed(end); });
     }
 }
 

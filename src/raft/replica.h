@@ -14,8 +14,10 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <variant>
 
 #include "net/asio.h"
 #include "raft/core.h"
@@ -68,11 +70,26 @@ public:
     // NOT_LEADER_OR_FOLLOWER on a produce).
     awaitable<std::optional<model::offset>> replicate(bytes::byte_vector batch);
 
+    // Leader only: appends a client's record batches through the log itself (storage::log::append with
+    // `options`: validation, the idempotent-producer checks, offsets, in one step), in the leader's
+    // epoch and in order with the core's own writes, then tells the core (core::note_appended). While
+    // the write is under way the core's other inputs wait, so that its view of the log cannot change
+    // under it. nullopt when this replica does not lead that epoch when the write's turn comes (nothing
+    // written); otherwise what storage::log::append returned (an error wrote nothing; a duplicate has
+    // its original offsets). Commit: wait_committed(). REQUIRES: `batches` stays valid and unmodified
+    // until this completes.
+    awaitable<std::optional<util::result<storage::append_result, storage::storage_error>>> append(
+        bytes::mutable_bytes_view batches, storage::append_options options = {});
+    // Completes true once offset `last` is committed in `epoch`, false once this replica stops leading
+    // that epoch first (the records may still commit later, as after Kafka's NOT_LEADER_OR_FOLLOWER).
+    awaitable<bool> wait_committed(model::offset last, model::leader_epoch epoch);
+
     // Removes the records below `offset` (DeleteRecords, retention) and tells the core, whose leader then
     // sends a follower behind the new log start back to it (reset_op). REQUIRES: offset <= the high
     // watermark.
     awaitable<bool> delete_records_before(model::offset offset);
-    // Leader only: adds or removes one voter (core::propose_voters); false if refused.
+    // Leader only: adds or removes one voter (core::propose_voters); false if refused (also while a
+    // client's write is under way: try again).
     bool change_voters(std::vector<model::node_id> voters);
 
     const core& raft() const { return core_; }
@@ -82,6 +99,25 @@ public:
     awaitable<void> wait_high_watermark_above(std::int64_t o);
 
 private:
+    // A client's append waiting for its turn in the worker.
+    struct client_append {
+        client_append(asio::any_io_executor ex, bytes::mutable_bytes_view b, storage::append_options o,
+                      model::leader_epoch e)
+            : batches(b), options(o), epoch(e), finished(ex) {}
+        bytes::mutable_bytes_view batches;
+        storage::append_options options;
+        model::leader_epoch epoch;
+        std::optional<util::result<storage::append_result, storage::storage_error>> result;
+        bool done = false;
+        net::event finished;
+    };
+    using work = std::variant<output, std::shared_ptr<client_append>>;
+
+    // Gives an input to the core now, or after the client write under way (writing_).
+    template <typename F>
+    void feed(F input);
+    awaitable<void> apply_append(std::shared_ptr<client_append> a);
+    void finish(client_append& a, std::optional<util::result<storage::append_result, storage::storage_error>> r);
     // Stops the replica after a failed write (logged): nothing that depends on it may go out.
     void fail(const std::string& why);
     // Logs a failed log operation; returns false.
@@ -105,9 +141,13 @@ private:
 
     // The voter sets as the voters-checkpoint holds them (ahead of the log, never behind).
     std::vector<voter_set> saved_voters_;
-    std::deque<output> pending_;
+    std::deque<work> pending_;
+    // A client's write is under way: the core's inputs wait in deferred_.
+    bool writing_ = false;
+    std::vector<std::function<void()>> deferred_;
     net::event work_;
     net::event flush_needed_;
+    net::event write_finished_;
     asio::steady_timer tick_timer_;
     asio::steady_timer high_watermark_moved_;  // cancelled to wake every waiter
     model::leader_epoch seen_epoch_{-1};

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "net/when_all.h"
 #include "protocol/record_batch_builder.h"
 #include "protocol/record_batch_reader.h"
 #include "storage/disk_executor.h"
@@ -211,6 +212,81 @@ TEST_F(replica_test, ThreeReplicasElectALeaderAndHoldTheSameBatches) {
         EXPECT_EQ(co_await committed_values(l), values(0, 20));
         const auto expected = co_await contents(l);
         for (int id = 1; id <= 3; ++id) EXPECT_EQ(co_await contents(id), expected) << "replica " << id;
+        co_await stop_all();
+    }());
+}
+
+// An idempotent producer's batch of two records with `sequence` as its first sequence number.
+bytes::byte_vector producer_batch(int i, std::int32_t sequence) {
+    protocol::record_batch_builder b;
+    b.producer(model::producer_id(4000), model::producer_epoch(0), sequence);
+    const std::string value = "value-" + std::to_string(i);
+    b.add(1'700'000'000'000 + i, std::nullopt, bytes::as_bytes(value));
+    b.add(1'700'000'000'000 + i, std::nullopt, bytes::as_bytes(value));
+    return std::move(b.build()).value();
+}
+
+TEST_F(replica_test, ALeaderWritesClientBatchesThroughItsLogWithTheProducerChecks) {
+    run([this]() -> awaitable<void> {
+        for (int id = 1; id <= 3; ++id) co_await start(id, nullptr);
+        if (!co_await eventually([&] { return leader() != 0; })) {
+            ADD_FAILURE() << "no leader";
+            co_return co_await stop_all();
+        }
+        const int l = leader();
+        auto& r = *replicas[l];
+        const auto epoch = r.raft().epoch();
+        // Ten batches at once, as a pipelining producer sends them: the log numbers them in order and
+        // each commits.
+        std::vector<bytes::byte_vector> batches;
+        for (int i = 0; i < 10; ++i) batches.push_back(producer_batch(i, 2 * i));
+        std::vector<awaitable<std::optional<model::offset>>> appends;
+        for (auto& b : batches) {
+            appends.push_back([](replica& r, bytes::byte_vector& b, model::leader_epoch epoch) -> awaitable<std::optional<model::offset>> {
+                auto written = co_await r.append(bytes::mutable_bytes_view(b));
+                if (!written || !written->ok()) co_return std::nullopt;
+                if (!co_await r.wait_committed((*written)->last_offset, epoch)) co_return std::nullopt;
+                co_return (*written)->base_offset;
+            }(r, b, epoch));
+        }
+        auto bases = co_await net::when_all(std::move(appends));
+        for (std::size_t i = 0; i < bases.size(); ++i) {
+            EXPECT_TRUE(bases[i].has_value()) << "batch " << i;
+            if (i > 0 && bases[i] && bases[i - 1]) {
+                EXPECT_EQ(bases[i]->value(), bases[i - 1]->value() + 2);
+            }
+        }
+        // A retry of the last batch is the same batch: its original offsets, nothing written.
+        auto retry = producer_batch(9, 18);
+        const auto end = r.log().log_end_offset();
+        auto dup = co_await r.append(bytes::mutable_bytes_view(retry));
+        EXPECT_TRUE(dup && dup->ok() && (*dup)->duplicate);
+        if (dup && dup->ok() && bases[9]) {
+            EXPECT_EQ((*dup)->base_offset, *bases[9]);
+        }
+        // A gap in the sequence is refused, and nothing is written.
+        auto gap = producer_batch(11, 30);
+        auto refused = co_await r.append(bytes::mutable_bytes_view(gap));
+        EXPECT_TRUE(refused && !refused->ok());
+        EXPECT_EQ(r.log().log_end_offset(), end);
+        // The followers hold the same bytes, and know the producer's last sequence from what they copied,
+        // so either could take over and still recognise a retry.
+        EXPECT_TRUE(co_await eventually([&] {
+            for (auto& [id, x] : replicas) {
+                if (x->log().log_end_offset() != end || x->log().high_watermark() != end) return false;
+            }
+            return true;
+        }));
+        const auto expected = co_await contents(l);
+        for (int id = 1; id <= 3; ++id) {
+            EXPECT_EQ(co_await contents(id), expected) << "replica " << id;
+            const auto* p = replicas[id]->log().producers().find(model::producer_id(4000));
+            EXPECT_TRUE(p != nullptr && p->last_sequence() == 19) << "replica " << id;
+        }
+        // A follower takes no client writes.
+        const int f = l == 1 ? 2 : 1;
+        auto other = producer_batch(20, 20);
+        EXPECT_FALSE((co_await replicas[f]->append(bytes::mutable_bytes_view(other))).has_value());
         co_await stop_all();
     }());
 }

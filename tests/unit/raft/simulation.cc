@@ -241,7 +241,19 @@ void simulation::step(bool faults) {
             const auto count = 1 + static_cast<std::int64_t>(rng_() % 3);
             auto data = std::make_shared<values>();
             for (std::int64_t i = 0; i < count; ++i) data->push_back(next_value_++);
-            if (r->c->propose(count, data)) apply_output(*r, r->c->take_output());
+            if (rng_() % 2 == 0) {
+                if (r->c->propose(count, data)) apply_output(*r, r->c->take_output());
+            } else {
+                // The broker's way for a client's batch: the driver writes it and tells the core (here
+                // the core first, so that the shape check after the write sees both agree; nothing runs
+                // in between).
+                output written;
+                written.log.push_back(batch{model::offset(r->end()), model::offset(r->end() + count - 1), r->c->epoch(),
+                                            batch_kind::data, data});
+                r->c->note_appended(count);
+                apply_output(*r, std::move(written));
+                apply_output(*r, r->c->take_output());
+            }
         }
     }
     // Committed entries are never lost: a majority holds the committed prefix durably.
