@@ -121,6 +121,9 @@ public:
         }
         replicas_.clear();
         stores_.clear();
+        // The disk thread outlives this run: every task the logs queued must be finished and destroyed
+        // (each holds an executor of a shard, which counts as work on it) before the shards go.
+        wait_for_disk();
         shards_->stop();
         shards_->join();
         server_.reset();
@@ -172,6 +175,19 @@ public:
     }
 
 private:
+    // The disk thread runs its tasks in order and destroys each before the next: once this one runs,
+    // every earlier task is gone.
+    void wait_for_disk() {
+        struct fence final : storage::disk_task {
+            std::promise<void> done;
+            void run() override { done.set_value(); }
+        };
+        auto f = std::make_unique<fence>();
+        auto done = f->done.get_future();
+        disk_.submit(std::move(f));
+        done.wait();
+    }
+
     void start_replica(std::int32_t p) {
         const unsigned s = shard_of(p);
         run_on(shards_->executor(s), [this, p, s]() -> awaitable<void> {
