@@ -31,11 +31,6 @@ void fetch_wakeup::fire() {
     for (auto& w : wakes) w();
 }
 
-bool fetch_wakeup::fired() const {
-    std::lock_guard lock(mutex_);
-    return fired_;
-}
-
 // ---- raft_transport ----------------------------------------------------------------------------------
 
 struct raft_transport::waiter {

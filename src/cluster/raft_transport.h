@@ -74,10 +74,9 @@ public:
     // Registers `wake`, called (on any thread) when fired; false (and not registered) if already fired.
     bool subscribe(std::function<void()> wake);
     void fire();
-    bool fired() const;
 
 private:
-    mutable std::mutex mutex_;
+    std::mutex mutex_;
     bool fired_ = false;
     std::vector<std::function<void()>> wakes_;
 };
@@ -102,8 +101,6 @@ public:
 
     raft_transport(asio::any_io_executor executor, model::node_id self, raft_transport_options options = {});
     ~raft_transport() override;
-
-    model::node_id self() const { return self_; }
 
     // Where a peer listens. Messages to a peer without an address are dropped.
     void set_peer(model::node_id id, std::string host, std::uint16_t port);

@@ -66,51 +66,57 @@ def scenario_kill_leader(run, deadline, down=5.0, quiet=5.0):
         i += 1
 
 
+def _cycle_leaders(run, deadline, hold, quiet, fault, heal):
+    """Applies `fault(victim)` to the current leader of each partition in turn for `hold` s, then
+    `heal(victim)` and `quiet` s of calm, until the deadline."""
+    i = 0
+    while time.monotonic() + 2 < deadline:
+        _sleep_until(time.monotonic() + 5)
+        victim = run.leader_of(i % run.partitions)
+        fault(victim)
+        _sleep_until(min(time.monotonic() + hold, deadline))
+        heal(victim)
+        _sleep_until(min(time.monotonic() + quiet, deadline))
+        i += 1
+
+
+def _heal_network(run, victim):
+    run.nemesis("heal", victim, f"{run.net.heal()} packets dropped")
+
+
 def scenario_partition_leader(run, deadline, cut=15.0, quiet=10.0):
     """Isolate a partition leader from the other nodes (clients still reach it) for `cut` s, then heal.
     15 s outlasts broker.session.timeout.ms (9 s) and replica.lag.time.max.ms (10 s here): the controller
     fences the cut-off broker and moves leadership while producers may still talk to the old leader."""
-    i = 0
-    while time.monotonic() + 2 < deadline:
-        _sleep_until(time.monotonic() + 5)
-        victim = run.leader_of(i % run.partitions)
+    def isolate(victim):
         run.nemesis("isolate", victim)
         run.net.isolate(victim)
-        _sleep_until(min(time.monotonic() + cut, deadline))
-        run.nemesis("heal", victim, f"{run.net.heal()} packets dropped")
-        _sleep_until(min(time.monotonic() + quiet, deadline))
-        i += 1
+
+    _cycle_leaders(run, deadline, cut, quiet, isolate, lambda v: _heal_network(run, v))
 
 
 def scenario_one_way_leader(run, deadline, cut=15.0, quiet=10.0):
     """A partition leader's packets stop reaching the other nodes; theirs still reach it."""
-    i = 0
-    while time.monotonic() + 2 < deadline:
-        _sleep_until(time.monotonic() + 5)
-        victim = run.leader_of(i % run.partitions)
+    def cut_out(victim):
         run.nemesis("one-way-out", victim)
         for n in run.cluster.nodes:
             if n != victim:
                 run.net.one_way(victim, n)
-        _sleep_until(min(time.monotonic() + cut, deadline))
-        run.nemesis("heal", victim, f"{run.net.heal()} packets dropped")
-        _sleep_until(min(time.monotonic() + quiet, deadline))
-        i += 1
+
+    _cycle_leaders(run, deadline, cut, quiet, cut_out, lambda v: _heal_network(run, v))
 
 
 def scenario_pause(run, deadline, stopped=12.0, quiet=8.0):
     """SIGSTOP a partition leader for `stopped` s, then SIGCONT."""
-    i = 0
-    while time.monotonic() + 2 < deadline:
-        _sleep_until(time.monotonic() + 5)
-        victim = run.leader_of(i % run.partitions)
+    def pause(victim):
         run.nemesis("pause", victim)
         run.cluster.pause(victim)
-        _sleep_until(min(time.monotonic() + stopped, deadline))
+
+    def resume(victim):
         run.nemesis("resume", victim)
         run.cluster.resume(victim)
-        _sleep_until(min(time.monotonic() + quiet, deadline))
-        i += 1
+
+    _cycle_leaders(run, deadline, stopped, quiet, pause, resume)
 
 
 def scenario_loss(run, deadline, percent=20, on=10.0, off=5.0):

@@ -1,13 +1,11 @@
 #include "kafka/handlers/raft.h"
 
 #include <algorithm>
-#include <map>
 
 #include "cluster/partition_manager.h"
 #include "cluster/raft_transport.h"
+#include "kafka/partition_calls.h"
 #include "kafka/topic_lookup.h"
-#include "net/shard_set.h"
-#include "net/when_all.h"
 #include "raft/kafka_wire.h"
 
 namespace tributary::kafka {
@@ -27,37 +25,23 @@ awaitable<std::vector<raft_transport::answer>> serve(const request_context& ctx,
                                                      std::vector<raft_transport::inbound> requests,
                                                      std::chrono::milliseconds max_wait) {
     const broker_services* broker = ctx.broker;
-    std::vector<raft_transport::answer> out(requests.size());
     if (broker->raft_transports.empty()) {
+        std::vector<raft_transport::answer> out(requests.size());
         for (std::size_t i = 0; i < requests.size(); ++i) {
             out[i].group = requests[i].group;
             out[i].error = error_code::unknown_topic_or_partition;
         }
         co_return out;
     }
-    const unsigned shard_count = broker->shards->size();
-    std::map<unsigned, std::vector<std::size_t>> by_shard;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        by_shard[cluster::owner_shard(requests[i].group.topic, requests[i].group.partition, shard_count)].push_back(i);
-    }
-    auto wakeup = by_shard.size() > 1 ? std::make_shared<cluster::fetch_wakeup>() : nullptr;
-    std::vector<awaitable<std::vector<raft_transport::answer>>> calls;
-    for (const auto& [shard, indexes] : by_shard) {
-        std::vector<raft_transport::inbound> mine;
-        mine.reserve(indexes.size());
-        for (auto i : indexes) mine.push_back(std::move(requests[i]));
-        calls.push_back(broker->shards->invoke_on(
-            shard, [broker, shard, from, max_wait, wakeup, mine = std::move(mine)]() mutable {
-                return broker->raft_transports[shard]->serve(from, std::move(mine), max_wait, wakeup);
-            }));
-    }
-    auto per_shard = co_await net::when_all(std::move(calls));
-    std::size_t s = 0;
-    for (const auto& [shard, indexes] : by_shard) {
-        for (std::size_t j = 0; j < indexes.size(); ++j) out[indexes[j]] = std::move(per_shard[s][j]);
-        ++s;
-    }
-    co_return out;
+    // The parts of one request on different shards wake each other (raft_transport.h).
+    auto wakeup = std::make_shared<cluster::fetch_wakeup>();
+    auto where = [](const raft_transport::inbound& q) {
+        return std::pair<const std::string&, std::int32_t>(q.group.topic, q.group.partition);
+    };
+    auto per_shard = [broker, from, max_wait, wakeup](unsigned shard, std::vector<raft_transport::inbound> mine) {
+        return broker->raft_transports[shard]->serve(from, std::move(mine), max_wait, wakeup);
+    };
+    co_return co_await by_owner_shard<raft_transport::answer>(ctx, std::move(requests), where, per_shard);
 }
 
 template <typename Request>
@@ -88,32 +72,34 @@ bool addressed_elsewhere(const request_context& ctx, model::node_id voter_id) {
     return voter_id.value() >= 0 && voter_id != ctx.broker->node_id;
 }
 
+// Vote and BeginQuorumEpoch: a request to one voter (voter_id), all groups from one sender, each group
+// answered by its replica.
+template <typename Answer, typename Response, typename Request, typename Sender, typename Encode>
+awaitable<Response> answer_voter(request_context& ctx, model::node_id voter_id,
+                                 std::vector<wire::addressed<Request>> requests, Sender sender, Encode encode) {
+    Response resp;
+    if (addressed_elsewhere(ctx, voter_id)) {
+        resp.error_code = model::to_int(error_code::invalid_voter_key);
+        co_return resp;
+    }
+    if (requests.empty()) co_return resp;
+    const auto from = sender(requests.front().message);
+    auto answers = co_await serve(ctx, from, as_inbound(std::move(requests)), std::chrono::milliseconds(0));
+    co_return encode(as_addressed<Answer>(std::move(answers)));
+}
+
 }  // namespace
 
 awaitable<protocol::vote_response> vote_handler::handle(request_context& ctx, request req) {
-    if (addressed_elsewhere(ctx, req.voter_id)) {
-        response resp;
-        resp.error_code = model::to_int(error_code::invalid_voter_key);
-        co_return resp;
-    }
-    auto requests = wire::decode_vote_request(req);
-    if (requests.empty()) co_return response{};
-    const auto from = requests.front().message.candidate;
-    auto answers = co_await serve(ctx, from, as_inbound(std::move(requests)), std::chrono::milliseconds(0));
-    co_return wire::encode_vote_response(as_addressed<raft::vote_response>(std::move(answers)));
+    co_return co_await answer_voter<raft::vote_response, response>(
+        ctx, req.voter_id, wire::decode_vote_request(req), [](const raft::vote_request& m) { return m.candidate; },
+        wire::encode_vote_response);
 }
 
 awaitable<protocol::begin_quorum_epoch_response> begin_quorum_epoch_handler::handle(request_context& ctx, request req) {
-    if (addressed_elsewhere(ctx, req.voter_id)) {
-        response resp;
-        resp.error_code = model::to_int(error_code::invalid_voter_key);
-        co_return resp;
-    }
-    auto requests = wire::decode_begin_quorum_epoch_request(req);
-    if (requests.empty()) co_return response{};
-    const auto from = requests.front().message.leader;
-    auto answers = co_await serve(ctx, from, as_inbound(std::move(requests)), std::chrono::milliseconds(0));
-    co_return wire::encode_begin_quorum_epoch_response(as_addressed<raft::begin_quorum_epoch_response>(std::move(answers)));
+    co_return co_await answer_voter<raft::begin_quorum_epoch_response, response>(
+        ctx, req.voter_id, wire::decode_begin_quorum_epoch_request(req),
+        [](const raft::begin_quorum_epoch_request& m) { return m.leader; }, wire::encode_begin_quorum_epoch_response);
 }
 
 awaitable<protocol::end_quorum_epoch_response> end_quorum_epoch_handler::handle(request_context& ctx, request req) {
