@@ -4,14 +4,38 @@ namespace tributary::cluster {
 
 partition::partition(asio::any_io_executor executor, model::topic_partition tp, model::uuid topic_id,
                      std::unique_ptr<storage::log> log)
-    : executor_(executor), tp_(std::move(tp)), topic_id_(topic_id), log_(std::move(log)) {
+    : executor_(executor), tp_(std::move(tp)), topic_id_(topic_id), owned_log_(std::move(log)), log_(owned_log_.get()) {
     // What recovery kept is on disk; one replica needs nothing else to call it committed.
     advance_high_watermark();
     // This broker leads the partition from here on, in its leader epoch.
     log_->begin_epoch(leader_epoch().value());
 }
 
+partition::partition(asio::any_io_executor executor, model::topic_partition tp, model::uuid topic_id,
+                     std::unique_ptr<raft::quorum_state_file> store, std::unique_ptr<raft::replica> replica)
+    : executor_(executor),
+      tp_(std::move(tp)),
+      topic_id_(topic_id),
+      store_(std::move(store)),
+      replica_(std::move(replica)),
+      log_(&replica_->log()) {
+    replica_->start();
+}
+
 partition::~partition() = default;
+
+bool partition::leads() const {
+    return !replica_ || (replica_->running() && replica_->raft().role() == raft::role::leader);
+}
+
+std::optional<model::node_id> partition::leader() const {
+    if (!replica_) return std::nullopt;
+    return replica_->raft().leader();
+}
+
+model::leader_epoch partition::leader_epoch() const {
+    return replica_ ? replica_->raft().epoch() : model::leader_epoch(0);
+}
 
 model::error_code partition::check_leader_epoch(std::int32_t current_leader_epoch) const {
     const auto epoch = leader_epoch().value();
@@ -29,6 +53,10 @@ epoch_end_offset partition::offset_for_leader_epoch(std::int32_t current_leader_
     }
     if (auto e = check_leader_epoch(current_leader_epoch); e != model::error_code::none) {
         out.error = e;
+        return out;
+    }
+    if (!leads()) {
+        out.error = model::error_code::not_leader_or_follower;
         return out;
     }
     if (auto found = log_->end_offset_for_epoch(leader_epoch)) {
@@ -62,6 +90,16 @@ awaitable<storage::storage_error> partition::commit(model::offset last) {
 
 awaitable<util::result<storage::append_result, storage::storage_error>> partition::replicate(
     bytes::mutable_bytes_view batches, replicate_options options) {
+    if (replica_) {
+        if (!leads()) co_return storage::storage_error::not_leader;
+        const auto epoch = leader_epoch();
+        auto r = co_await replica_->append(batches, {.origin = options.origin});
+        if (!r) co_return storage::storage_error::not_leader;
+        // A duplicate waits too: its first copy may not be committed yet.
+        if (r->ok() && options.acks_all && !co_await replica_->wait_committed((*r)->last_offset, epoch))
+            co_return storage::storage_error::not_leader;
+        co_return std::move(*r);
+    }
     auto r = co_await log_->append(batches, leader_epoch(), {.origin = options.origin});
     if (!r) co_return r;
     if (options.acks_all) {
@@ -91,21 +129,35 @@ awaitable<util::result<storage::read_result, storage::storage_error>> partition:
                                                                                       std::size_t max_bytes,
                                                                                       read_bound bound,
                                                                                       bool zero_copy) {
+    if (!leads()) co_return storage::storage_error::not_leader;
     co_return co_await log_->read(from, max_bytes, offset_of(bound), /*min_one_batch=*/true, zero_copy);
 }
 
 awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>>
 partition::offset_for_timestamp(std::int64_t timestamp, read_bound bound) {
+    if (!leads()) co_return storage::storage_error::not_leader;
     co_return co_await log_->offset_for_timestamp(timestamp, offset_of(bound));
 }
 
 awaitable<util::result<std::optional<storage::timestamp_offset>, storage::storage_error>>
 partition::max_timestamp_offset(read_bound bound) {
+    if (!leads()) co_return storage::storage_error::not_leader;
     co_return co_await log_->max_timestamp_offset(offset_of(bound));
 }
 
 awaitable<util::result<model::offset, storage::storage_error>> partition::delete_records_before(model::offset offset) {
-    co_return co_await log_->delete_records_before(offset);
+    if (!replica_) co_return co_await log_->delete_records_before(offset);
+    if (!leads()) co_return storage::storage_error::not_leader;
+    if (offset > log_->high_watermark()) co_return storage::storage_error::offset_out_of_range;
+    if (!co_await replica_->delete_records_before(offset)) co_return storage::storage_error::io_error;
+    co_return log_->log_start_offset();
+}
+
+awaitable<util::result<storage::retention_result, storage::storage_error>> partition::apply_retention() {
+    const auto start = log_->log_start_offset();
+    auto r = co_await log_->apply_retention();
+    if (replica_ && r.ok() && log_->log_start_offset() > start) replica_->log_start_moved();
+    co_return r;
 }
 
 void partition::watch(model::offset seen, std::weak_ptr<data_waiter> w) {
@@ -141,6 +193,8 @@ awaitable<void> partition::watch_loop() {
 awaitable<void> partition::close() {
     closing_ = true;
     notify_watchers();
+    // The replica first: nothing of it may write to the log once the log is closing.
+    if (replica_) co_await replica_->stop();
     co_await log_->close();  // also ends any wait_high_watermark_above() and wait_durable()
     while (watching_) co_await watch_stopped_.wait();
     while (committing_) co_await commit_stopped_.wait();

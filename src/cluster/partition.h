@@ -1,13 +1,17 @@
-// A partition this broker leads, as the request handlers and the coordinators see it: append with an
+// A partition this broker hosts, as the request handlers and the coordinators see it: append with an
 // acknowledgement policy, read below the high watermark or the last stable offset, the offsets Kafka
 // reports, the leader epoch check, and waiting for new data. Nothing outside the cluster layer touches
 // the partition's storage::log; in the manner of Redpanda's partition_proxy, this is the seam where
 // replication goes in.
 //
 // The high watermark is decided here, not in storage: the offset below which a record is committed, so
-// that no consumer sees a record that a crash or a failover could take back. With one replica (all we
-// have today) a record is committed once it is durable on this broker under the topic's flush policy
-// (storage::log::durable_offset); with replication it will be once a majority of replicas has it.
+// that no consumer sees a record that a crash or a failover could take back.
+//   - A partition with one replica (local) is led by this broker in leader epoch 0; a record is
+//     committed once it is durable here under the topic's flush policy (storage::log::durable_offset).
+//   - A replicated partition runs a raft::replica over its log: it is led by whichever replica Raft
+//     elected, in Raft's epoch; a record is committed once a majority of the voters holds it durably, and
+//     the replica sets the log's high watermark. Only the leader takes appends and serves clients; the
+//     others answer NOT_LEADER_OR_FOLLOWER (storage_error::not_leader).
 //
 // Owned by one shard; every member is used only on that shard's event loop.
 #pragma once
@@ -20,6 +24,8 @@
 #include "model/fundamental.h"
 #include "model/topic_partition.h"
 #include "net/asio.h"
+#include "raft/replica.h"
+#include "raft/state_store.h"
 #include "storage/log.h"
 
 namespace tributary::cluster {
@@ -49,6 +55,8 @@ struct epoch_end_offset {
 struct replicate_options {
     // acks=all: complete once the batches are committed (the high watermark covers them); otherwise
     // once they are written on this broker (acks=1; acks=0 answers nothing but appends the same way).
+    // A replicated partition whose leader loses its epoch before the batches commit answers not_leader:
+    // they may still commit under the next leader, as after Kafka's NOT_LEADER_OR_FOLLOWER.
     bool acks_all = false;
     storage::append_origin origin = storage::append_origin::client;
 };
@@ -63,14 +71,26 @@ enum class read_bound : std::uint8_t {
 class partition {
 public:
     // REQUIRES: `executor` is the owning shard's, the one `log` was opened on.
+    // A local partition (one replica, led here).
     partition(asio::any_io_executor executor, model::topic_partition tp, model::uuid topic_id,
               std::unique_ptr<storage::log> log);
+    // A replicated partition: `replica` runs over its log and saves through `store`. The replica is
+    // started here; the caller routes its messages (raft_transport::add).
+    partition(asio::any_io_executor executor, model::topic_partition tp, model::uuid topic_id,
+              std::unique_ptr<raft::quorum_state_file> store, std::unique_ptr<raft::replica> replica);
     ~partition();
 
     const model::topic_partition& tp() const { return tp_; }
     const model::uuid& topic_id() const { return topic_id_; }
-    // Single-node: the leader epoch is fixed at 0 until replication changes leaders.
-    model::leader_epoch leader_epoch() const { return model::leader_epoch(0); }
+    // The replica's Raft driver, or null for a local partition.
+    raft::replica* replica() { return replica_.get(); }
+    const raft::replica* replica() const { return replica_.get(); }
+    // True if this broker leads the partition now (always for a local one).
+    bool leads() const;
+    // The leader this replica knows of (this broker for a local partition), if any.
+    std::optional<model::node_id> leader() const;
+    // Local: fixed at 0. Replicated: the Raft epoch this replica is in.
+    model::leader_epoch leader_epoch() const;
     // A request's current_leader_epoch against ours (Kafka's Partition.checkCurrentLeaderEpoch): none
     // if it is unset (-1) or equal, FENCED_LEADER_EPOCH if older, UNKNOWN_LEADER_EPOCH if newer.
     model::error_code check_leader_epoch(std::int32_t current_leader_epoch) const;
@@ -81,7 +101,7 @@ public:
         bytes::mutable_bytes_view batches, replicate_options options);
 
     // Whole batches from the one holding `from`, none at or past `bound` (storage::log::read, with at
-    // least one batch when there is one, KIP-74).
+    // least one batch when there is one, KIP-74). not_leader on a replica that does not lead.
     awaitable<util::result<storage::read_result, storage::storage_error>> read(model::offset from,
                                                                                std::size_t max_bytes,
                                                                                read_bound bound,
@@ -98,6 +118,7 @@ public:
     epoch_end_offset offset_for_leader_epoch(std::int32_t current_leader_epoch, std::int32_t leader_epoch) const;
 
     // DeleteRecords: log start offset up to `offset`; offset_out_of_range above the high watermark.
+    // Replicated: on the leader only; the followers learn the new start from its fetch answers.
     awaitable<util::result<model::offset, storage::storage_error>> delete_records_before(model::offset offset);
 
     model::offset log_start_offset() const { return log_->log_start_offset(); }
@@ -117,6 +138,9 @@ public:
     // directory); the handlers and coordinators use the calls above.
     storage::log& log() { return *log_; }
 
+    // Retention (storage::log::apply_retention), telling the replica when the log start moved.
+    awaitable<util::result<storage::retention_result, storage::storage_error>> apply_retention();
+
     // Closes the log cleanly (flush, indexes, snapshot, clean-shutdown marker). Waiters are woken.
     // REQUIRES: called once; the partition may be destroyed when it completes.
     awaitable<void> close();
@@ -134,7 +158,11 @@ private:
     asio::any_io_executor executor_;
     model::topic_partition tp_;
     model::uuid topic_id_;
-    std::unique_ptr<storage::log> log_;
+    // Local: the log. Replicated: the replica owns the log, the partition its quorum-state file.
+    std::unique_ptr<storage::log> owned_log_;
+    std::unique_ptr<raft::quorum_state_file> store_;
+    std::unique_ptr<raft::replica> replica_;
+    storage::log* log_;
     std::vector<std::weak_ptr<data_waiter>> watchers_;
     model::offset notified_hw_{-1};
     bool watching_ = false;

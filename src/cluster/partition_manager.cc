@@ -4,7 +4,9 @@
 
 #include <vector>
 
+#include "cluster/raft_transport.h"
 #include "cluster/topic_table.h"
+#include "raft/state_store.h"
 
 namespace tributary::cluster {
 
@@ -26,6 +28,15 @@ partition_manager::partition_manager(unsigned shard, unsigned shard_count, asio:
 
 partition_manager::~partition_manager() = default;
 
+void partition_manager::enable_replication(raft_transport& transport, replication_options options) {
+    transport_ = &transport;
+    replication_ = std::move(options);
+}
+
+bool partition_manager::hosts(const std::vector<model::node_id>& replicas) const {
+    return transport_ == nullptr || std::find(replicas.begin(), replicas.end(), replication_.self) != replicas.end();
+}
+
 std::shared_ptr<partition> partition_manager::get(const model::topic_partition& tp) {
     auto it = partitions_.find(tp);
     return it == partitions_.end() ? nullptr : it->second;
@@ -42,7 +53,10 @@ awaitable<void> partition_manager::reconcile(std::shared_ptr<const topic_table> 
     std::vector<std::pair<model::topic_partition, bool>> drop;
     for (const auto& [tp, p] : partitions_) {
         const topic_metadata* t = topics->find(tp.topic);
-        if (t == nullptr || t->id != p->topic_id() || tp.partition >= t->partition_count()) drop.emplace_back(tp, true);
+        if (t == nullptr || t->id != p->topic_id() || tp.partition >= t->partition_count() ||
+            !hosts(t->partition(tp.partition)->replicas)) {
+            drop.emplace_back(tp, true);
+        }
     }
     for (auto& [tp, delete_data] : drop) co_await remove_partition(tp, delete_data);
 
@@ -50,18 +64,20 @@ awaitable<void> partition_manager::reconcile(std::shared_ptr<const topic_table> 
         const auto& t = *topic;
         for (std::int32_t i = 0; i < t.partition_count(); ++i) {
             if (owner_shard(t.name, i, shard_count_) != shard_) continue;
+            const auto& replicas = t.partition(i)->replicas;
+            if (!hosts(replicas)) continue;
             model::topic_partition tp{t.name, i};
             if (auto p = get(tp)) {
                 p->log().update_config(t.log_config);
                 continue;
             }
-            co_await open_partition(std::move(tp), t.id, t.log_config);
+            co_await open_partition(std::move(tp), t.id, t.log_config, replicas);
         }
     }
 }
 
 awaitable<void> partition_manager::open_partition(model::topic_partition tp, model::uuid topic_id,
-                                                  storage::log_config config) {
+                                                  storage::log_config config, std::vector<model::node_id> replicas) {
     auto dir = data_dir_ / tp.to_string();
     auto opened = co_await storage::log::open(env_, dir, config, topic_id);
     if (!opened && opened.error() == storage::storage_error::inconsistent_topic_id) {
@@ -78,9 +94,32 @@ awaitable<void> partition_manager::open_partition(model::topic_partition tp, mod
         spdlog::error("{}: cannot open log: {}", tp.to_string(), storage::to_string(opened.error()));
         co_return;
     }
-    const auto& report = (*opened)->recovery();
-    (void)report;
-    auto p = std::make_shared<partition>(executor_, tp, topic_id, std::move(*opened));
+    if (transport_ == nullptr || replicas.size() <= 1) {
+        auto p = std::make_shared<partition>(executor_, tp, topic_id, std::move(*opened));
+        partitions_.emplace(std::move(tp), std::move(p));
+        co_return;
+    }
+    // The epoch, the vote and the voter sets come back from the partition directory after a restart.
+    auto store = std::make_unique<raft::quorum_state_file>(env_.disk, env_.fs, dir);
+    auto saved = co_await store->load();
+    auto voters = co_await store->load_voters();
+    if (!saved || !voters) {
+        spdlog::error("{}: cannot read the quorum state in {}; the partition stays offline", tp.to_string(),
+                      dir.string());
+        co_await (*opened)->close();
+        co_return;
+    }
+    raft::config cfg = replication_.raft;
+    cfg.self = replication_.self;
+    cfg.voters = std::move(replicas);
+    cfg.seed = (static_cast<std::uint64_t>(replication_.self.value()) << 32) ^ std::hash<std::string>{}(tp.to_string()) ^
+               (++replicas_started_ * 0x9e3779b97f4a7c15ull) ^
+               static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    raft::wire::group_key group{tp.topic, topic_id, tp.partition};
+    auto r = std::make_unique<raft::replica>(executor_, group, std::move(cfg), saved->state, std::move(*voters),
+                                             std::move(*opened), *store, *transport_, replication_.replica);
+    transport_->add(group, *r);
+    auto p = std::make_shared<partition>(executor_, tp, topic_id, std::move(store), std::move(r));
     partitions_.emplace(std::move(tp), std::move(p));
 }
 
@@ -89,6 +128,7 @@ awaitable<void> partition_manager::remove_partition(model::topic_partition tp, b
     if (it == partitions_.end()) co_return;
     auto p = std::move(it->second);
     partitions_.erase(it);
+    if (transport_ != nullptr && p->replica() != nullptr) transport_->remove({tp.topic, p->topic_id(), tp.partition});
     co_await p->close();
     auto dir = p->log().dir();
     p.reset();
@@ -111,7 +151,7 @@ awaitable<void> partition_manager::apply_retention() {
     for (const auto& tp : tps) {
         auto p = get(tp);  // may have been removed while we waited
         if (p == nullptr) continue;
-        auto r = co_await p->log().apply_retention();
+        auto r = co_await p->apply_retention();
         if (r && r->segments_deleted > 0)
             spdlog::info("{}: retention deleted {} segment(s), {} bytes; log start offset {}", tp.to_string(),
                          r->segments_deleted, r->bytes_deleted, r->log_start_offset.value());

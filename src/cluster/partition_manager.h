@@ -1,6 +1,11 @@
 // The partitions one shard owns. A partition belongs to the shard owner_shard() names for it; that
 // shard opens its log, serves its produce and fetch work, and closes it. Everything here runs on the
 // owning shard's event loop.
+//
+// A single broker hosts every partition of the topic table, each as a local partition. Once
+// replication is enabled (a broker of a cluster), it hosts the partitions whose replica list names it:
+// as a local partition when it is the only replica, otherwise as a replicated one, a raft::replica whose
+// voters are the replica list, its messages carried by the shard's raft_transport.
 #pragma once
 
 #include <filesystem>
@@ -9,6 +14,8 @@
 #include <unordered_map>
 
 #include "cluster/partition.h"
+#include "raft/core.h"
+#include "raft/replica.h"
 #include "model/topic_partition.h"
 #include "net/asio.h"
 #include "storage/log.h"
@@ -16,6 +23,14 @@
 namespace tributary::cluster {
 
 class topic_table;
+class raft_transport;
+
+struct replication_options {
+    model::node_id self{-1};
+    // Timing of every replica this shard runs (raft::config's ticks; self, voters and seed are set here).
+    raft::config raft;
+    raft::replica_options replica;
+};
 
 // The shard that owns a partition: a stable hash of (topic, partition) over the shard count, so a
 // topic's partitions spread over the cores.
@@ -29,6 +44,10 @@ public:
     ~partition_manager();
 
     unsigned shard() const { return shard_; }
+
+    // Hosts partitions as a broker of a cluster (see above). REQUIRES: before the first reconcile();
+    // `transport` is this shard's and outlives this.
+    void enable_replication(raft_transport& transport, replication_options options);
 
     // Makes the partitions of this shard match `topics`: opens (creating if needed) the logs of
     // partitions this shard owns, applies changed topic configs, and closes and deletes the data of
@@ -58,7 +77,10 @@ public:
     awaitable<void> stop();
 
 private:
-    awaitable<void> open_partition(model::topic_partition tp, model::uuid topic_id, storage::log_config config);
+    awaitable<void> open_partition(model::topic_partition tp, model::uuid topic_id, storage::log_config config,
+                                   std::vector<model::node_id> replicas);
+    // Whether this broker holds a replica of a partition with these replicas.
+    bool hosts(const std::vector<model::node_id>& replicas) const;
     awaitable<void> remove_partition(model::topic_partition tp, bool delete_data);
 
     unsigned shard_;
@@ -66,6 +88,9 @@ private:
     asio::any_io_executor executor_;
     storage::log_env env_;
     std::filesystem::path data_dir_;
+    raft_transport* transport_ = nullptr;
+    replication_options replication_;
+    std::uint64_t replicas_started_ = 0;  // varies the election timeouts' seeds
     std::unordered_map<model::topic_partition, std::shared_ptr<partition>> partitions_;
     bool stopped_ = false;
 };

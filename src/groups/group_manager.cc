@@ -28,7 +28,8 @@ error_code append_error(storage::storage_error e) {
         case storage::storage_error::message_too_large:
         case storage::storage_error::record_list_too_large: return error_code::invalid_commit_offset_size;
         case storage::storage_error::log_closed:
-        case storage::storage_error::truncated: return error_code::not_coordinator;
+        case storage::storage_error::truncated:
+        case storage::storage_error::not_leader: return error_code::not_coordinator;
         default: return error_code::coordinator_not_available;
     }
 }

@@ -60,8 +60,14 @@ void replica::start() {
     auto spawn = [this](awaitable<void> task) {
         ++tasks_;
         asio::co_spawn(executor_, std::move(task), [this](std::exception_ptr e) {
+            if (e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& x) {
+                    fail(std::string("stopped by an error: ") + x.what());
+                }
+            }
             if (--tasks_ == 0) tasks_done_.notify();
-            if (e) std::rethrow_exception(e);
         });
     };
     spawn(ticker());
@@ -91,8 +97,23 @@ void replica::feed(F input) {
         deferred_.push_back(std::move(input));
         return;
     }
-    input();
-    collect();
+    guarded(input);
+}
+
+template <typename F>
+void replica::guarded(F& input) {
+    try {
+        input();
+        collect();
+    } catch (const std::exception& e) {
+        fail(std::string("stopped by an error: ") + e.what());
+    }
+}
+
+void replica::log_start_moved() {
+    feed([this] {
+        if (log_->log_start_offset() > core_.log_start()) core_.advance_log_start(log_->log_start_offset());
+    });
 }
 
 void replica::receive(envelope e) {
@@ -102,6 +123,11 @@ void replica::receive(envelope e) {
 void replica::fail(const std::string& why) {
     if (running_) spdlog::error("raft {}-{}: {}; the replica stops", group_.topic, group_.partition, why);
     running_ = false;
+    // Its coroutines and waiters see it at once; stop() still waits for them.
+    tick_timer_.cancel();
+    work_.notify();
+    flush_needed_.notify();
+    wake_waiters();
 }
 
 bool replica::failed(const std::string& op, storage::storage_error e) {
@@ -216,7 +242,7 @@ awaitable<void> replica::apply_append(std::shared_ptr<client_append> a) {
     finish(*a, std::move(r));
     // The inputs that waited for the write, in their order.
     for (auto& input : std::exchange(deferred_, {})) {
-        if (running_) input();
+        if (running_) guarded(input);
     }
     collect();
 }

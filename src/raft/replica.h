@@ -88,11 +88,15 @@ public:
     // sends a follower behind the new log start back to it (reset_op). REQUIRES: offset <= the high
     // watermark.
     awaitable<bool> delete_records_before(model::offset offset);
+    // The log's start moved (retention removed segments below the high watermark): tells the core.
+    void log_start_moved();
     // Leader only: adds or removes one voter (core::propose_voters); false if refused (also while a
     // client's write is under way: try again).
     bool change_voters(std::vector<model::node_id> voters);
 
     const core& raft() const { return core_; }
+    // False before start(), after stop(), and once a failed write or a broken invariant stopped it.
+    bool running() const { return running_; }
     storage::log& log() { return *log_; }
     std::unique_ptr<storage::log> release_log() { return std::move(log_); }
     // Completes once the high watermark is above `o` or the replica stops.
@@ -113,9 +117,12 @@ private:
     };
     using work = std::variant<output, std::shared_ptr<client_append>>;
 
-    // Gives an input to the core now, or after the client write under way (writing_).
+    // Gives an input to the core now, or after the client write under way (writing_). An input that
+    // finds a broken invariant stops the replica (fail()), not the broker.
     template <typename F>
     void feed(F input);
+    template <typename F>
+    void guarded(F& input);
     awaitable<void> apply_append(std::shared_ptr<client_append> a);
     void finish(client_append& a, std::optional<util::result<storage::append_result, storage::storage_error>> r);
     // Stops the replica after a failed write (logged): nothing that depends on it may go out.

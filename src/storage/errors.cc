@@ -21,6 +21,7 @@ std::string_view to_string(storage_error e) {
         case storage_error::log_offline: return "log is offline after a disk failure";
         case storage_error::log_closed: return "log is closed";
         case storage_error::truncated: return "append was truncated before it was written";
+        case storage_error::not_leader: return "this replica does not lead the partition";
     }
     return "unknown storage error";
 }
@@ -45,6 +46,7 @@ model::error_code to_error_code(storage_error e) {
         case storage_error::log_offline: return ec::kafka_storage_error;
         case storage_error::log_closed: return ec::not_leader_or_follower;
         case storage_error::truncated: return ec::not_leader_or_follower;
+        case storage_error::not_leader: return ec::not_leader_or_follower;
     }
     return ec::unknown_server_error;
 }

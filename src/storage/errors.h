@@ -29,6 +29,8 @@ enum class storage_error : std::uint8_t {
     log_offline,            // an earlier fsync or metadata failure: nothing is served until reopened
     log_closed,             // close() has started
     truncated,              // the append was removed by a truncation before it was written
+    // Replication.
+    not_leader,             // this replica does not lead the partition (or stopped leading the epoch)
 };
 
 std::string_view to_string(storage_error e);
