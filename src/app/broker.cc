@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -13,6 +14,24 @@ constexpr const char* version_string = "0.1.0";
 constexpr std::size_t read_buffer_cache_bytes = 32u << 20;
 // fsyncs in flight at once, across every shard's partitions (storage::thread_pool_disk_executor).
 constexpr unsigned fsync_threads = 4;
+
+// A cluster's id as every broker of it computes it from the voters, so that all of them give clients the
+// same one (a single broker keeps the random id of its data directory).
+std::string cluster_id_of(std::vector<server::quorum_voter> voters) {
+    std::sort(voters.begin(), voters.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    std::string text;
+    for (const auto& v : voters) text += std::to_string(v.id) + "@" + v.host + ":" + std::to_string(v.port) + ",";
+    model::uuid id;
+    for (int half = 0; half < 2; ++half) {
+        std::uint64_t h = 1469598103934665603ull ^ static_cast<std::uint64_t>(half);
+        for (char c : text) {
+            h ^= static_cast<unsigned char>(c);
+            h *= 1099511628211ull;
+        }
+        for (int i = 0; i < 8; ++i) id.bytes[static_cast<std::size_t>(half * 8 + i)] = static_cast<std::uint8_t>(h >> (8 * i));
+    }
+    return id.to_string();
+}
 }  // namespace
 
 broker::broker(server::broker_config config) : config_(std::move(config)) {}
@@ -34,11 +53,21 @@ void broker::start() {
     spdlog::info("tributary {} node {} cluster {} data {}", version_string, config_.node_id,
                  data_dir_->identity().cluster_id, data_dir_->path().string());
 
-    metadata_.cluster_id = data_dir_->identity().cluster_id;
-    metadata_.controller_id = model::node_id(config_.node_id);
-    metadata_.brokers.push_back(cluster::broker_endpoint{model::node_id(config_.node_id),
-                                                         config_.advertised_host_or_listen(),
-                                                         config_.advertised_port_or_listen(), std::nullopt});
+    const bool clustered = !config_.quorum_voters.empty();
+    metadata_.cluster_id = clustered ? cluster_id_of(config_.quorum_voters) : data_dir_->identity().cluster_id;
+    if (clustered) {
+        // The controller is the metadata log's leader, named once it is elected.
+        for (const auto& v : config_.quorum_voters)
+            metadata_.brokers.push_back(cluster::broker_endpoint{model::node_id(v.id), v.host, v.port, std::nullopt});
+    } else {
+        metadata_.set_controller_id(model::node_id(config_.node_id));
+        metadata_.brokers.push_back(cluster::broker_endpoint{model::node_id(config_.node_id),
+                                                             config_.advertised_host_or_listen(),
+                                                             config_.advertised_port_or_listen(), std::nullopt});
+    }
+    cluster::replication_options replication;
+    replication.self = model::node_id(config_.node_id);
+    replication.leaders = &metadata_.leaders;
 
     unsigned shard_count = config_.smp != 0 ? config_.smp : std::max(1u, std::thread::hardware_concurrency());
     cluster::broker_config_layers layers;
@@ -55,6 +84,15 @@ void broker::start() {
         env.sync = sync_pool_.get();
         partitions_.push_back(std::make_unique<cluster::partition_manager>(i, shard_count, shards_->executor(i),
                                                                            env, data_dir_->path()));
+        if (clustered) {
+            transports_.push_back(
+                std::make_unique<cluster::raft_transport>(shards_->executor(i), model::node_id(config_.node_id)));
+            for (const auto& v : config_.quorum_voters) {
+                if (v.id != config_.node_id) transports_.back()->set_peer(model::node_id(v.id), v.host, v.port);
+            }
+            partitions_.back()->enable_replication(*transports_.back(), replication);
+            services_.raft_transports.push_back(transports_.back().get());
+        }
         fetch_sessions_.push_back(std::make_unique<kafka::fetch_session_cache>(i));
         group_managers_.push_back(
             std::make_unique<groups::group_manager>(i, *partitions_.back(), metadata_, shards_->executor(i)));
@@ -79,6 +117,11 @@ void broker::start() {
     controller_ = std::make_unique<cluster::controller>(*shards_, metadata_, storage::log_env(*metadata_disk_),
                                                         data_dir_->path(), layers);
     metadata_.controller = controller_.get();
+    if (clustered) {
+        std::vector<model::node_id> voters;
+        for (const auto& v : config_.quorum_voters) voters.emplace_back(v.id);
+        controller_->enable_quorum(*transports_[0], std::move(voters), replication);
+    }
     controller_->set_reconciler([this](unsigned shard, std::shared_ptr<const cluster::topic_table> t) {
         return partitions_[shard]->reconcile(std::move(t));
     });
@@ -140,6 +183,7 @@ void broker::stop() {
     on_every_shard([this](unsigned i) { return group_managers_[i]->stop(); });
     asio::co_spawn(shards_->context(0), controller_->stop(), asio::use_future).get();
     on_every_shard([this](unsigned i) { return partitions_[i]->stop(); });
+    if (!transports_.empty()) on_every_shard([this](unsigned i) { return transports_[i]->stop(); });
     shards_->stop();
     shards_->join();
     disks_.clear();  // runs what is queued, then joins the disk threads

@@ -9,6 +9,7 @@
 #include "cluster/controller.h"
 #include "cluster/metadata_cache.h"
 #include "cluster/partition_manager.h"
+#include "cluster/raft_transport.h"
 #include "groups/coordinator.h"
 #include "groups/group_manager.h"
 #include "kafka/fetch_session.h"
@@ -51,6 +52,8 @@ private:
     // Per shard: where its Fetch reads land, recycled (storage/read_buffers.h).
     std::vector<std::unique_ptr<storage::read_buffer_pool>> read_buffers_;
     std::vector<std::unique_ptr<cluster::partition_manager>> partitions_;
+    // Per shard, in a cluster (controller.quorum.voters set): the Raft messages of its replicas.
+    std::vector<std::unique_ptr<cluster::raft_transport>> transports_;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> fetch_sessions_;
     std::vector<std::unique_ptr<groups::group_manager>> group_managers_;  // by shard
     std::unique_ptr<groups::coordinator> groups_;

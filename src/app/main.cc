@@ -1,7 +1,7 @@
 // tributary: the broker and, later, its command-line tools, in one binary.
 //
 //   tributary serve [--config server.properties] [--listen HOST:PORT] [--advertise HOST:PORT]
-//                   [--data-dir DIR] [--node-id N] [--smp N]
+//                   [--data-dir DIR] [--node-id N] [--voters ID@HOST:PORT,...] [--smp N]
 //   tributary check-log DATA_DIR [--partition NAME] [--force]
 //   tributary version
 #include <CLI/CLI.hpp>
@@ -130,6 +130,10 @@ int main(int argc, char** argv) {
     auto* node_id_opt =
         serve_cmd->add_option("--node-id", config.node_id, "This broker's node id")->capture_default_str();
     serve_cmd->add_option("--smp", config.smp, "Event-loop threads (0 = one per core)")->capture_default_str();
+    std::string voters;
+    auto* voters_opt = serve_cmd->add_option(
+        "--voters", voters,
+        "The cluster's brokers, id@host:port,... (controller.quorum.voters); each also needs --node-id");
     auto* max_bytes_opt = serve_cmd
                               ->add_option("--socket-request-max-bytes", config.socket_request_max_bytes,
                                            "Largest request frame accepted")
@@ -178,6 +182,7 @@ int main(int argc, char** argv) {
         props["node.id"] = std::to_string(config.node_id);
         props.erase("broker.id");
     }
+    if (voters_opt->count()) props["controller.quorum.voters"] = voters;
     if (max_bytes_opt->count()) props["socket.request.max.bytes"] = std::to_string(config.socket_request_max_bytes);
     std::vector<std::string> unknown;
     if (auto e = app::apply_static_configs(std::move(props), config, unknown)) {

@@ -12,11 +12,13 @@
 // controller, whose methods may be called from any shard.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cluster/leader_table.h"
 #include "cluster/topic_table.h"
 #include "model/fundamental.h"
 
@@ -34,8 +36,15 @@ struct broker_endpoint {
 struct metadata_cache {
     // Constant after start-up.
     std::string cluster_id;
-    model::node_id controller_id;
     std::vector<broker_endpoint> brokers;
+
+    // The broker that takes metadata changes (this one, for a single broker; the leader of the
+    // metadata log in a cluster, -1 during its election). Any shard may read it.
+    model::node_id controller_id() const { return model::node_id(controller_id_.load(std::memory_order_relaxed)); }
+    void set_controller_id(model::node_id id) { controller_id_.store(id.value(), std::memory_order_relaxed); }
+
+    // Who leads the replicated partitions this broker hosts. Any shard may use it.
+    leader_table leaders;
     // Where metadata changes go (create/delete topics, configs, producer ids). Lives on shard 0; its
     // methods may be called from any shard. Null in tools and tests that do not change metadata.
     cluster::controller* controller = nullptr;
@@ -64,6 +73,7 @@ private:
         std::shared_ptr<const topic_table> topics;
     };
     std::vector<slot> shards_;
+    std::atomic<std::int32_t> controller_id_{-1};
 };
 
 }  // namespace tributary::cluster

@@ -1,6 +1,7 @@
 #include "cluster/metadata_log.h"
 
 #include <chrono>
+#include <random>
 
 #include "protocol/record_batch.h"
 #include "protocol/record_batch_builder.h"
@@ -36,9 +37,35 @@ awaitable<util::result<std::unique_ptr<metadata_log>, storage::storage_error>> m
     co_return std::unique_ptr<metadata_log>(new metadata_log(std::move(*opened)));
 }
 
-awaitable<std::string> metadata_log::replay(replay_fn apply) {
-    model::offset next = log_->log_start_offset();
-    const model::offset end = log_->high_watermark();
+raft::wire::group_key metadata_group() {
+    return {std::string(metadata_log_dir_name.substr(0, metadata_log_dir_name.size() - 2)), metadata_topic_id(), 0};
+}
+
+awaitable<util::result<std::unique_ptr<metadata_log>, storage::storage_error>> metadata_log::open_replicated(
+    storage::log_env env, std::filesystem::path data_dir, metadata_quorum quorum) {
+    const auto dir = data_dir / metadata_log_dir_name;
+    auto opened = co_await storage::log::open(env, dir, metadata_log_config(), metadata_topic_id());
+    if (!opened) co_return opened.error();
+    // The epoch, the vote and the voter sets come back from the directory after a restart.
+    auto store = std::make_unique<raft::quorum_state_file>(env.disk, env.fs, dir);
+    auto saved = co_await store->load();
+    auto voters = co_await store->load_voters();
+    if (!saved || !voters) {
+        co_await (*opened)->close();
+        co_return storage::storage_error::corrupt_data;
+    }
+    raft::config cfg = quorum.raft;
+    cfg.self = quorum.self;
+    cfg.voters = std::move(quorum.voters);
+    cfg.seed = std::random_device{}();
+    auto r = std::make_unique<raft::replica>(co_await asio::this_coro::executor, metadata_group(), std::move(cfg),
+                                             saved->state, std::move(*voters), std::move(*opened), *store,
+                                             *quorum.transport, quorum.replica);
+    co_return std::unique_ptr<metadata_log>(new metadata_log(std::move(store), std::move(r)));
+}
+
+awaitable<std::string> metadata_log::replay(replay_fn apply, model::offset next, model::offset end) {
+    next = std::max(next, log_->log_start_offset());
     protocol::record_reader reader;
     while (next < end) {
         auto read = co_await log_->read(next, replay_read_bytes, end, true);
@@ -47,6 +74,11 @@ awaitable<std::string> metadata_log::replay(replay_fn apply) {
         if (read->records.empty()) break;
         protocol::batch_iterator batches(read->records);
         while (batches.next()) {
+            if (batches.header().is_control()) {
+                // Raft's own records (leader changes, voter sets).
+                next = model::offset(batches.header().base_offset.value() + batches.header().last_offset_delta + 1);
+                continue;
+            }
             if (auto e = reader.open(batches.batch()); e != protocol::batch_error::none)
                 co_return "metadata batch at offset " + std::to_string(batches.header().base_offset.value()) +
                           ": " + std::string(protocol::to_string(e));
@@ -89,6 +121,11 @@ awaitable<util::result<model::offset, storage::storage_error>> metadata_log::app
     auto batch = builder.build();
     if (!batch) co_return storage::storage_error::invalid_batch;  // only a bad compression level fails
     bytes::byte_vector bytes = std::move(*batch);
+    if (replica_) {
+        auto base = co_await replica_->replicate(std::move(bytes));
+        if (!base) co_return storage::storage_error::not_leader;
+        co_return model::offset(base->value() + static_cast<std::int64_t>(records.size()) - 1);
+    }
     auto appended = co_await log_->append(bytes::mutable_bytes_view(bytes), model::leader_epoch(0));
     if (!appended) co_return appended.error();
     // One controller: a record is committed once it is durable here.
@@ -97,8 +134,14 @@ awaitable<util::result<model::offset, storage::storage_error>> metadata_log::app
     co_return appended->last_offset;
 }
 
-awaitable<void> metadata_log::close() { co_await log_->close(); }
+awaitable<void> metadata_log::close() {
+    if (replica_) co_await replica_->stop();
+    co_await log_->close();
+}
 
-awaitable<void> metadata_log::abandon() { co_await log_->abandon(); }
+awaitable<void> metadata_log::abandon() {
+    if (replica_) co_await replica_->stop();
+    co_await log_->abandon();
+}
 
 }  // namespace tributary::cluster

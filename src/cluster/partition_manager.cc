@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "cluster/leader_table.h"
 #include "cluster/raft_transport.h"
 #include "cluster/topic_table.h"
 #include "raft/state_store.h"
@@ -11,6 +12,8 @@
 namespace tributary::cluster {
 
 unsigned owner_shard(std::string_view topic, std::int32_t partition, unsigned shard_count) {
+    // The metadata log lives with the controller, on shard 0.
+    if (topic == "__cluster_metadata") return 0;
     // FNV-1a: stable across builds and runs (std::hash is not promised to be).
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&h](unsigned char c) {
@@ -118,6 +121,11 @@ awaitable<void> partition_manager::open_partition(model::topic_partition tp, mod
     raft::wire::group_key group{tp.topic, topic_id, tp.partition};
     auto r = std::make_unique<raft::replica>(executor_, group, std::move(cfg), saved->state, std::move(*voters),
                                              std::move(*opened), *store, *transport_, replication_.replica);
+    if (auto* leaders = replication_.leaders) {
+        r->on_leadership([leaders, tp](model::leader_epoch epoch, std::optional<model::node_id> leader) {
+            leaders->update(tp, {leader, epoch});
+        });
+    }
     transport_->add(group, *r);
     auto p = std::make_shared<partition>(executor_, tp, topic_id, std::move(store), std::move(r));
     partitions_.emplace(std::move(tp), std::move(p));
@@ -128,7 +136,10 @@ awaitable<void> partition_manager::remove_partition(model::topic_partition tp, b
     if (it == partitions_.end()) co_return;
     auto p = std::move(it->second);
     partitions_.erase(it);
-    if (transport_ != nullptr && p->replica() != nullptr) transport_->remove({tp.topic, p->topic_id(), tp.partition});
+    if (transport_ != nullptr && p->replica() != nullptr) {
+        transport_->remove({tp.topic, p->topic_id(), tp.partition});
+        if (replication_.leaders != nullptr) replication_.leaders->erase(tp);
+    }
     co_await p->close();
     auto dir = p->log().dir();
     p.reset();

@@ -25,15 +25,19 @@ namespace tributary::cluster {
 class topic_table;
 class raft_transport;
 
+class leader_table;
+
 struct replication_options {
     model::node_id self{-1};
+    // Where the replicas record who leads them (null: nowhere). REQUIRES: outlives the manager.
+    leader_table* leaders = nullptr;
     // Timing of every replica this shard runs (raft::config's ticks; self, voters and seed are set here).
     raft::config raft;
     raft::replica_options replica;
 };
 
 // The shard that owns a partition: a stable hash of (topic, partition) over the shard count, so a
-// topic's partitions spread over the cores.
+// topic's partitions spread over the cores; shard 0, the controller's, for the metadata log.
 unsigned owner_shard(std::string_view topic, std::int32_t partition, unsigned shard_count);
 
 class partition_manager {

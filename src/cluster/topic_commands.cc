@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 
 #include "cluster/topic_name.h"
@@ -13,17 +14,45 @@ using model::error_code;
 
 constexpr std::int8_t topic_resource = static_cast<std::int8_t>(config_resource_type::topic);
 
-protocol::partition_record partition_on(model::node_id node, const model::uuid& topic, std::int32_t index) {
+protocol::partition_record partition_on(std::vector<model::node_id> replicas, const model::uuid& topic,
+                                        std::int32_t index) {
     protocol::partition_record p;
     p.partition_id = index;
     p.topic_id = topic;
-    p.replicas = {node};
-    p.isr = {node.value()};
-    p.leader = node;
+    for (auto r : replicas) p.isr.push_back(r.value());
+    p.leader = replicas.front();
+    p.replicas = std::move(replicas);
     p.leader_epoch = 0;
     p.partition_epoch = 0;
     return p;
 }
+
+// Where new partitions go: see plan_create_topics. `first` is the index of the first new partition.
+class placer {
+public:
+    placer(const std::vector<model::node_id>& brokers, std::size_t rf) : brokers_(brokers), rf_(rf) {
+        std::random_device rd;
+        start_ = brokers_.size() > 1 ? rd() % brokers_.size() : 0;
+        shift_ = brokers_.size() > 1 ? rd() % (brokers_.size() - 1) : 0;
+    }
+    std::vector<model::node_id> replicas(std::int32_t partition) const {
+        const std::size_t n = brokers_.size();
+        const auto p = static_cast<std::size_t>(partition);
+        const std::size_t first = (start_ + p) % n;
+        std::vector<model::node_id> out{brokers_[first]};
+        if (n > 1) {
+            const std::size_t shift = (shift_ + p / n) % (n - 1);
+            for (std::size_t k = 1; k < rf_; ++k) out.push_back(brokers_[(first + 1 + (shift + k - 1) % (n - 1)) % n]);
+        }
+        return out;
+    }
+
+private:
+    const std::vector<model::node_id>& brokers_;
+    std::size_t rf_;
+    std::size_t start_ = 0;
+    std::size_t shift_ = 0;
+};
 
 model::uuid fresh_topic_id(const topic_table& table, const std::set<model::uuid>& taken) {
     for (;;) {
@@ -32,23 +61,22 @@ model::uuid fresh_topic_id(const topic_table& table, const std::set<model::uuid>
     }
 }
 
-std::string replication_error(std::int32_t rf) {
+std::string replication_error(std::int32_t rf, std::size_t brokers) {
     return "Unable to replicate the partition " + std::to_string(rf) +
-           " time(s): The target replication factor of " + std::to_string(rf) +
-           " cannot be reached because only 1 broker(s) are registered or some brokers have all their log "
-           "directories cordoned.";
+           " time(s): The target replication factor of " + std::to_string(rf) + " cannot be reached because only " +
+           std::to_string(brokers) + " broker(s) are registered or some brokers have all their log directories cordoned.";
 }
 
-// Kafka's validateManualPartitionAssignment for a one-broker cluster.
+// Kafka's validateManualPartitionAssignment.
 api_error check_assignment(const std::vector<std::int32_t>& brokers, std::optional<std::size_t> expected_rf,
-                           model::node_id node) {
+                           const std::vector<model::node_id>& registered) {
     if (brokers.empty())
         return make_error(error_code::invalid_replica_assignment,
                           "The manual partition assignment includes an empty replica list.");
     auto sorted = brokers;
     std::sort(sorted.begin(), sorted.end());
     for (std::size_t i = 0; i < sorted.size(); ++i) {
-        if (sorted[i] != node.value())
+        if (std::find(registered.begin(), registered.end(), model::node_id(sorted[i])) == registered.end())
             return make_error(error_code::invalid_replica_assignment,
                               "The manual partition assignment includes broker " + std::to_string(sorted[i]) +
                                   ", but no such broker is registered.");
@@ -91,7 +119,7 @@ topic_spec auto_create_spec(std::string_view name, const broker_config_layers& b
 }
 
 plan<create_topic_result> plan_create_topics(const topic_table& table, const std::vector<topic_spec>& topics,
-                                             model::node_id node) {
+                                             const std::vector<model::node_id>& brokers) {
     plan<create_topic_result> out;
     const auto& broker = table.broker_configs();
     std::set<model::uuid> new_ids;
@@ -147,6 +175,7 @@ plan<create_topic_result> plan_create_topics(const topic_table& table, const std
         }
         // Partitions and replicas.
         std::int32_t partitions = 0;
+        std::int64_t rf = 1;
         if (!spec.assignments.empty()) {
             if (spec.replication_factor != -1) {
                 fail(make_error(error_code::invalid_request,
@@ -159,7 +188,7 @@ plan<create_topic_result> plan_create_topics(const topic_table& table, const std
                 continue;
             }
             std::set<std::int32_t> seen;
-            std::optional<std::size_t> rf;
+            std::optional<std::size_t> assigned_rf;
             api_error error;
             for (const auto& a : spec.assignments) {
                 if (!seen.insert(a.partition).second) {
@@ -168,8 +197,8 @@ plan<create_topic_result> plan_create_topics(const topic_table& table, const std
                                            std::to_string(a.partition));
                     break;
                 }
-                if (error = check_assignment(a.broker_ids, rf, node); !error.ok()) break;
-                rf = a.broker_ids.size();
+                if (error = check_assignment(a.broker_ids, assigned_rf, brokers); !error.ok()) break;
+                assigned_rf = a.broker_ids.size();
             }
             if (error.ok()) {
                 for (std::int32_t i = 0; i < static_cast<std::int32_t>(seen.size()); ++i) {
@@ -185,6 +214,7 @@ plan<create_topic_result> plan_create_topics(const topic_table& table, const std
                 continue;
             }
             partitions = static_cast<std::int32_t>(seen.size());
+            rf = static_cast<std::int64_t>(*assigned_rf);
         } else if (spec.replication_factor < -1 || spec.replication_factor == 0) {
             fail(make_error(error_code::invalid_replication_factor,
                             "Replication factor must be larger than 0, or -1 to use the default value."));
@@ -196,8 +226,7 @@ plan<create_topic_result> plan_create_topics(const topic_table& table, const std
         } else {
             partitions = spec.num_partitions == -1 ? static_cast<std::int32_t>(broker.integer("num.partitions"))
                                                    : spec.num_partitions;
-            const std::int64_t rf = spec.replication_factor == -1 ? broker.integer("default.replication.factor")
-                                                                  : spec.replication_factor;
+            rf = spec.replication_factor == -1 ? broker.integer("default.replication.factor") : spec.replication_factor;
             if (rf <= 0) {
                 fail(make_error(error_code::invalid_replication_factor,
                                 "Unable to replicate the partition " + std::to_string(rf) +
@@ -205,8 +234,9 @@ plan<create_topic_result> plan_create_topics(const topic_table& table, const std
                                     ": the replication factor must be positive."));
                 continue;
             }
-            if (rf > 1) {
-                fail(make_error(error_code::invalid_replication_factor, replication_error(static_cast<std::int32_t>(rf))));
+            if (rf > static_cast<std::int64_t>(brokers.size())) {
+                fail(make_error(error_code::invalid_replication_factor,
+                                replication_error(static_cast<std::int32_t>(rf), brokers.size())));
                 continue;
             }
         }
@@ -220,7 +250,7 @@ plan<create_topic_result> plan_create_topics(const topic_table& table, const std
         result.id = fresh_topic_id(table, new_ids);
         new_ids.insert(result.id);
         result.num_partitions = partitions;
-        result.replication_factor = 1;
+        result.replication_factor = static_cast<std::int16_t>(rf);
         result.configs = describe_topic_configs(overrides, broker);
         protocol::topic_record tr;
         tr.name = spec.name;
@@ -234,7 +264,22 @@ plan<create_topic_result> plan_create_topics(const topic_table& table, const std
             cr.value = value;
             out.records.emplace_back(std::move(cr));
         }
-        for (std::int32_t i = 0; i < partitions; ++i) out.records.emplace_back(partition_on(node, result.id, i));
+        if (!spec.assignments.empty()) {
+            for (const auto& a : spec.assignments) {
+                std::vector<model::node_id> replicas;
+                for (auto b : a.broker_ids) replicas.emplace_back(b);
+                out.records.emplace_back(partition_on(std::move(replicas), result.id, a.partition));
+            }
+            // PartitionRecords in partition order, as Kafka writes them.
+            std::stable_sort(out.records.end() - partitions, out.records.end(), [](const auto& x, const auto& y) {
+                return std::get<protocol::partition_record>(x).partition_id <
+                       std::get<protocol::partition_record>(y).partition_id;
+            });
+        } else {
+            placer place(brokers, static_cast<std::size_t>(rf));
+            for (std::int32_t i = 0; i < partitions; ++i)
+                out.records.emplace_back(partition_on(place.replicas(i), result.id, i));
+        }
         out.results.push_back(std::move(result));
     }
     return out;
@@ -269,7 +314,7 @@ plan<delete_topic_result> plan_delete_topics(const topic_table& table, const std
 }
 
 plan<api_error> plan_create_partitions(const topic_table& table, const std::vector<partition_increase>& topics,
-                                       model::node_id node) {
+                                       const std::vector<model::node_id>& brokers) {
     plan<api_error> out;
     std::set<std::string, std::less<>> seen;
     for (const auto& inc : topics) {
@@ -311,15 +356,31 @@ plan<api_error> plan_create_partitions(const topic_table& table, const std::vect
                                        " additional partition(s), but only " +
                                        std::to_string(inc.assignments->size()) + " assignment(s) were specified.");
             } else {
-                for (const auto& brokers : *inc.assignments)
-                    if (error = check_assignment(brokers, t->replication_factor(), node); !error.ok()) break;
+                for (const auto& assigned : *inc.assignments)
+                    if (error = check_assignment(assigned, t->replication_factor(), brokers); !error.ok()) break;
             }
         }
         if (!error.ok()) {
             out.results.push_back(std::move(error));
             continue;
         }
-        for (std::int32_t i = current; i < inc.count; ++i) out.records.emplace_back(partition_on(node, t->id, i));
+        if (inc.assignments) {
+            std::int32_t i = current;
+            for (const auto& assigned : *inc.assignments) {
+                std::vector<model::node_id> replicas;
+                for (auto b : assigned) replicas.emplace_back(b);
+                out.records.emplace_back(partition_on(std::move(replicas), t->id, i++));
+            }
+        } else {
+            const auto rf = static_cast<std::size_t>(std::max<std::int16_t>(t->replication_factor(), 1));
+            if (rf > brokers.size()) {
+                out.results.push_back(make_error(error_code::invalid_replication_factor,
+                                                 replication_error(static_cast<std::int32_t>(rf), brokers.size())));
+                continue;
+            }
+            placer place(brokers, rf);
+            for (std::int32_t i = current; i < inc.count; ++i) out.records.emplace_back(partition_on(place.replicas(i), t->id, i));
+        }
         out.results.push_back({});
     }
     return out;

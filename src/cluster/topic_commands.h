@@ -70,8 +70,17 @@ inline constexpr std::int32_t max_partitions_per_topic = 100'000;
 
 // Kafka's checks, in Kafka's order: name, collision, existence, configs (null values, names, values),
 // assignments or counts and replication factor. Topic ids are random and never reused.
+//
+// `brokers` are the brokers replicas may be placed on (sorted, not empty). Each partition's replicas are
+// distinct brokers: its leader's place moves by one broker per partition from a random start, so leaders
+// spread evenly, and the followers are the brokers after it with a shift that changes every
+// brokers.size() partitions, so that the followers of one broker's partitions spread as well.
 plan<create_topic_result> plan_create_topics(const topic_table& table, const std::vector<topic_spec>& topics,
-                                             model::node_id node);
+                                             const std::vector<model::node_id>& brokers);
+inline plan<create_topic_result> plan_create_topics(const topic_table& table, const std::vector<topic_spec>& topics,
+                                                    model::node_id node) {
+    return plan_create_topics(table, topics, std::vector<model::node_id>{node});
+}
 
 // The topics Metadata auto-creates and the coordinators' internal topics: num.partitions and the
 // default replication factor, or the internal topic's own partitions, replication factor and configs.
@@ -84,6 +93,10 @@ plan<delete_topic_result> plan_delete_topics(const topic_table& table, const std
 // Increase only: INVALID_PARTITIONS for the same or a lower count, INVALID_REPLICA_ASSIGNMENT for
 // assignments that do not match the new partitions.
 plan<api_error> plan_create_partitions(const topic_table& table, const std::vector<partition_increase>& topics,
-                                       model::node_id node);
+                                       const std::vector<model::node_id>& brokers);
+inline plan<api_error> plan_create_partitions(const topic_table& table, const std::vector<partition_increase>& topics,
+                                              model::node_id node) {
+    return plan_create_partitions(table, topics, std::vector<model::node_id>{node});
+}
 
 }  // namespace tributary::cluster

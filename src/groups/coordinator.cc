@@ -16,6 +16,12 @@ group_route coordinator::locate(std::string_view group_id, unsigned shard) const
     }
     out.partition = partition_for_group(group_id, t->partition_count());
     out.shard = cluster::owner_shard(cluster::consumer_offsets_topic, out.partition, shard_count());
+    const auto& p = *t->partition(out.partition);
+    out.node = p.leader;
+    if (p.replicas.size() > 1) {
+        const auto known = metadata_.leaders.find({t->name, out.partition});
+        out.node = known && known->leader ? *known->leader : model::node_id(-1);
+    }
     return out;
 }
 

@@ -28,6 +28,9 @@ struct group_route {
     model::error_code error = model::error_code::none;  // COORDINATOR_NOT_AVAILABLE: no offsets topic yet
     std::int32_t partition = -1;
     unsigned shard = 0;
+    // The broker coordinating the group: the leader of its __consumer_offsets partition (-1 while a
+    // replicated one elects).
+    model::node_id node{-1};
 };
 
 class coordinator {

@@ -101,6 +101,11 @@ model::error_code group_manager::partition_status(std::int32_t partition) {
         if (it != partitions_.end() && it->second.state == load_state::loaded) forget_partition(partition);
         return error_code::coordinator_not_available;
     }
+    if (!p->leads()) {
+        // A replica of a replicated partition that another broker leads: its groups are coordinated there.
+        if (it != partitions_.end() && it->second.state == load_state::loaded) forget_partition(partition);
+        return error_code::not_coordinator;
+    }
     if (it != partitions_.end() && it->second.partition != p) {
         // The topic was deleted and created again: what we loaded belongs to the old one.
         if (it->second.state == load_state::loading) return error_code::coordinator_load_in_progress;

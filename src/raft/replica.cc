@@ -57,6 +57,8 @@ replica::~replica() = default;
 
 void replica::start() {
     running_ = true;
+    seen_leader_ = core_.leader();
+    if (leadership_listener_) leadership_listener_(core_.epoch(), core_.leader());
     auto spawn = [this](awaitable<void> task) {
         ++tasks_;
         asio::co_spawn(executor_, std::move(task), [this](std::exception_ptr e) {
@@ -141,10 +143,13 @@ void replica::answer_parked_fetch(model::node_id follower) {
 
 void replica::collect() {
     // Waiters of an epoch or a role this replica no longer has must look again.
-    if (core_.epoch() != seen_epoch_ || core_.role() != seen_role_) {
+    if (core_.epoch() != seen_epoch_ || core_.role() != seen_role_ || core_.leader() != seen_leader_) {
+        const bool leadership_changed = core_.epoch() != seen_epoch_ || core_.leader() != seen_leader_;
         seen_epoch_ = core_.epoch();
         seen_role_ = core_.role();
+        seen_leader_ = core_.leader();
         wake_waiters();
+        if (leadership_changed && leadership_listener_ && running_) leadership_listener_(seen_epoch_, seen_leader_);
     }
     auto out = core_.take_output();
     if (out.empty()) return;
@@ -256,8 +261,8 @@ awaitable<bool> replica::wait_committed(model::offset last, model::leader_epoch 
     co_return core_.high_watermark() > last.value() && core_.epoch() == epoch;
 }
 
-awaitable<void> replica::wait_high_watermark_above(std::int64_t o) {
-    while (running_ && core_.high_watermark() <= o) {
+awaitable<void> replica::wait_high_watermark_above(model::offset o) {
+    while (running_ && log_->high_watermark() <= o) {
         boost::system::error_code ec;
         high_watermark_moved_.expires_at(asio::steady_timer::time_point::max());
         co_await high_watermark_moved_.async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -54,6 +54,11 @@ public:
             replica_options options = {});
     ~replica();
 
+    // Called on the replica's executor whenever its epoch or the leader it knows changes (and once at
+    // start()), with the new epoch and leader. REQUIRES: set before start().
+    using leadership_listener = std::function<void(model::leader_epoch, std::optional<model::node_id>)>;
+    void on_leadership(leadership_listener l) { leadership_listener_ = std::move(l); }
+
     // Starts the ticker, the worker and the flusher.
     void start();
     // Stops them and waits until they have finished; the log stays open (log()).
@@ -99,8 +104,9 @@ public:
     bool running() const { return running_; }
     storage::log& log() { return *log_; }
     std::unique_ptr<storage::log> release_log() { return std::move(log_); }
-    // Completes once the high watermark is above `o` or the replica stops.
-    awaitable<void> wait_high_watermark_above(std::int64_t o);
+    // Completes once the log's high watermark (set after the records below it are written, so they can
+    // be read) is above `o`, or the replica stops.
+    awaitable<void> wait_high_watermark_above(model::offset o);
 
 private:
     // A client's append waiting for its turn in the worker.
@@ -159,6 +165,8 @@ private:
     asio::steady_timer high_watermark_moved_;  // cancelled to wake every waiter
     model::leader_epoch seen_epoch_{-1};
     raft::role seen_role_ = raft::role::unattached;
+    std::optional<model::node_id> seen_leader_;
+    leadership_listener leadership_listener_;
     bool running_ = false;
     int tasks_ = 0;            // coroutines started and not yet finished
     net::event tasks_done_;

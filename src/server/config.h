@@ -6,8 +6,16 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace tributary::server {
+
+// One broker of a cluster: its node id and where it listens for clients and for the other brokers.
+struct quorum_voter {
+    std::int32_t id = 0;
+    std::string host;
+    std::uint16_t port = 0;
+};
 
 struct broker_config {
     // listeners=PLAINTEXT://host:port (one plaintext listener for now)
@@ -20,6 +28,9 @@ struct broker_config {
     std::string data_dir = "./data";  // log.dirs (a single directory)
     std::int32_t node_id = 1;         // node.id
     unsigned smp = 0;                 // event-loop threads; 0 = one per core
+    // controller.quorum.voters (id@host:port,...): the brokers of the cluster, every one a voter of the
+    // metadata log, this one among them. Empty: a single broker, as before clusters.
+    std::vector<quorum_voter> quorum_voters;
 
     // socket.request.max.bytes: a frame larger than this closes the connection (Kafka's default).
     std::int32_t socket_request_max_bytes = 100 * 1024 * 1024;

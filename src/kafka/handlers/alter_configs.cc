@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cluster/controller.h"
+#include "kafka/controller_forwarding.h"
 #include "model/error_code.h"
 
 namespace tributary::kafka {
@@ -15,6 +16,7 @@ using cluster::config_resource_type;
 }  // namespace
 
 awaitable<protocol::alter_configs_response> alter_configs_handler::handle(request_context& ctx, request req) {
+    if (auto forwarded = co_await forward_to_controller<response>(ctx, req)) co_return std::move(*forwarded);
     // Answers in request order; each resource is either answered by the checks here or sent on.
     std::vector<std::optional<cluster::api_error>> early(req.resources.size());
     std::map<std::pair<std::int8_t, std::string>, int> count;

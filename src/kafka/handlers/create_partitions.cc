@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cluster/controller.h"
+#include "kafka/controller_forwarding.h"
 #include "model/error_code.h"
 
 namespace tributary::kafka {
@@ -22,6 +23,7 @@ result_type result(std::string name, error_code code, std::string message = {}) 
 }  // namespace
 
 awaitable<protocol::create_partitions_response> create_partitions_handler::handle(request_context& ctx, request req) {
+    if (auto forwarded = co_await forward_to_controller<response>(ctx, req)) co_return std::move(*forwarded);
     response resp;
     std::map<std::string, int, std::less<>> count;
     for (const auto& t : req.topics) ++count[t.name];

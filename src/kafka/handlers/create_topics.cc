@@ -3,6 +3,7 @@
 #include <map>
 
 #include "cluster/controller.h"
+#include "kafka/controller_forwarding.h"
 #include "model/error_code.h"
 
 namespace tributary::kafka {
@@ -50,6 +51,7 @@ result_type to_response(const cluster::create_topic_result& r) {
 }  // namespace
 
 awaitable<protocol::create_topics_response> create_topics_handler::handle(request_context& ctx, request req) {
+    if (auto forwarded = co_await forward_to_controller<response>(ctx, req)) co_return std::move(*forwarded);
     response resp;
     std::map<std::string, int, std::less<>> count;
     for (const auto& t : req.topics) ++count[t.name];

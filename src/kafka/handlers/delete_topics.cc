@@ -4,6 +4,7 @@
 #include <set>
 
 #include "cluster/controller.h"
+#include "kafka/controller_forwarding.h"
 #include "kafka/topic_lookup.h"
 #include "model/error_code.h"
 
@@ -30,6 +31,7 @@ result_type result(std::optional<std::string> name, model::uuid id, error_code c
 }  // namespace
 
 awaitable<protocol::delete_topics_response> delete_topics_handler::handle(request_context& ctx, request req) {
+    if (auto forwarded = co_await forward_to_controller<response>(ctx, req)) co_return std::move(*forwarded);
     response resp;
     // Everything the request names, in order: (name, id) with exactly one of them set.
     std::vector<delete_topic_ref> refs;

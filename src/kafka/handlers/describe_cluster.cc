@@ -28,7 +28,9 @@ awaitable<protocol::describe_cluster_response> describe_cluster_handler::handle(
         co_return resp;
     }
     resp.cluster_id = md.cluster_id;
-    resp.controller_id = md.controller_id;
+    // During an election a cluster has no controller; Kafka then names a live broker, and a client that
+    // sends a change there has it forwarded. -1 would leave librdkafka waiting for its next refresh.
+    resp.controller_id = md.controller_id().value() >= 0 ? md.controller_id() : ctx.broker->node_id;
     if (req.include_cluster_authorized_operations) resp.cluster_authorized_operations = all_cluster_operations;
     for (const auto& b : md.brokers) {
         response::describe_cluster_broker out;

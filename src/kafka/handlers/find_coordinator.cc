@@ -15,6 +15,7 @@ constexpr std::int8_t key_type_share = 2;
 struct lookup {
     error_code error = error_code::none;
     std::optional<std::string> message;
+    model::node_id node{-1};
 };
 
 awaitable<lookup> find_one(request_context& ctx, std::int8_t key_type, std::string key) {
@@ -37,6 +38,8 @@ awaitable<lookup> find_one(request_context& ctx, std::int8_t key_type, std::stri
     auto ensuring = ctx.broker->groups->ensure_coordinator(std::move(key), ctx.shard);
     auto route = co_await std::move(ensuring);
     out.error = route.error;
+    out.node = route.node;
+    if (out.error == error_code::none && route.node.value() < 0) out.error = error_code::coordinator_not_available;
     co_return out;
 }
 
@@ -50,11 +53,13 @@ awaitable<protocol::find_coordinator_response> find_coordinator_handler::handle(
         auto finding = find_one(ctx, req.key_type, req.key);
         auto r = co_await std::move(finding);
         resp.error_code = model::to_int(r.error);
-        if (r.error == error_code::none && self != nullptr) {
+        const cluster::broker_endpoint* where = md.find_broker(r.node);
+        if (where == nullptr) where = self;  // a single broker coordinates every group itself
+        if (r.error == error_code::none && where != nullptr) {
             resp.error_message.reset();
-            resp.node_id = self->id;
-            resp.host = self->host;
-            resp.port = self->port;
+            resp.node_id = where->id;
+            resp.host = where->host;
+            resp.port = where->port;
         } else {
             resp.error_message = r.message ? r.message : std::optional<std::string>(std::string(model::error_name(r.error)));
             resp.node_id = model::node_id(-1);
@@ -69,11 +74,13 @@ awaitable<protocol::find_coordinator_response> find_coordinator_handler::handle(
         response::coordinator c;
         c.key = key;
         c.error_code = model::to_int(r.error);
-        if (r.error == error_code::none && self != nullptr) {
+        const cluster::broker_endpoint* where = md.find_broker(r.node);
+        if (where == nullptr) where = self;  // a single broker coordinates every group itself
+        if (r.error == error_code::none && where != nullptr) {
             c.error_message.reset();
-            c.node_id = self->id;
-            c.host = self->host;
-            c.port = self->port;
+            c.node_id = where->id;
+            c.host = where->host;
+            c.port = where->port;
         } else {
             c.error_message = r.message ? r.message : std::optional<std::string>(std::string(model::error_name(r.error)));
             c.node_id = model::node_id(-1);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 
+#include "kafka/handlers/allocate_producer_ids.h"
 #include "kafka/handlers/alter_configs.h"
 #include "kafka/handlers/consumer_group_describe.h"
 #include "kafka/handlers/consumer_group_heartbeat.h"
@@ -69,7 +70,7 @@ const auto registry = make_registry<produce_handler, fetch_handler, list_offsets
                                     leave_group_handler, list_groups_handler, describe_groups_handler,
                                     delete_groups_handler, offset_delete_handler,
                                     offset_for_leader_epoch_handler, vote_handler, begin_quorum_epoch_handler,
-                                    end_quorum_epoch_handler>();
+                                    end_quorum_epoch_handler, allocate_producer_ids_handler>();
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cluster/controller.h"
+#include "kafka/controller_forwarding.h"
 #include "model/error_code.h"
 
 namespace tributary::kafka {
@@ -66,6 +67,7 @@ cluster::api_error alter_loggers(const resource_type& r, std::int32_t node, bool
 
 awaitable<protocol::incremental_alter_configs_response> incremental_alter_configs_handler::handle(
     request_context& ctx, request req) {
+    if (auto forwarded = co_await forward_to_controller<response>(ctx, req)) co_return std::move(*forwarded);
     std::vector<std::optional<cluster::api_error>> early(req.resources.size());
     std::map<std::pair<std::int8_t, std::string>, int> count;
     for (const auto& r : req.resources) ++count[{r.resource_type, r.resource_name}];

@@ -24,7 +24,7 @@ constexpr std::int32_t all_cluster_operations =
 
 using topic_response = protocol::metadata_response::metadata_response_topic;
 
-topic_response describe(const cluster::topic_metadata& t) {
+topic_response describe(const cluster::topic_metadata& t, const cluster::metadata_cache& md) {
     topic_response out;
     out.name = t.name;
     out.topic_id = t.id;
@@ -34,6 +34,13 @@ topic_response describe(const cluster::topic_metadata& t) {
         part.partition_index = p.index;
         part.leader_id = p.leader;
         part.leader_epoch = p.leader_epoch.value();
+        if (p.replicas.size() > 1) {
+            // Replicated: Raft elects the leader; the table's is only where it started.
+            const auto known = md.leaders.find({t.name, p.index});
+            part.leader_id = known && known->leader ? *known->leader : model::node_id(-1);
+            part.leader_epoch = known ? known->epoch.value() : -1;
+            if (part.leader_id.value() < 0) part.error_code = model::to_int(error_code::leader_not_available);
+        }
         part.replica_nodes = p.replicas;
         part.isr_nodes = p.isr;
         out.partitions.push_back(std::move(part));
@@ -65,14 +72,16 @@ awaitable<protocol::metadata_response> metadata_handler::handle(request_context&
         resp.brokers.push_back(std::move(out));
     }
     resp.cluster_id = md.cluster_id;
-    resp.controller_id = md.controller_id;
+    // During an election a cluster has no controller; Kafka then names a live broker, and a client that
+    // sends a change there has it forwarded. -1 would leave librdkafka waiting for its next refresh.
+    resp.controller_id = md.controller_id().value() >= 0 ? md.controller_id() : ctx.broker->node_id;
     if (version >= 8 && version <= 10 && req.include_cluster_authorized_operations)
         resp.cluster_authorized_operations = all_cluster_operations;
 
     // v0: an empty list means "all topics"; v1+: null means all topics and an empty list none.
     const bool all_topics = !req.topics || (version == 0 && req.topics->empty());
     if (all_topics) {
-        for (const auto& [name, t] : topics->topics()) resp.topics.push_back(describe(*t));
+        for (const auto& [name, t] : topics->topics()) resp.topics.push_back(describe(*t, md));
     } else if (version < 12 && std::any_of(req.topics->begin(), req.topics->end(), [](const auto& t) {
                    return !t.name || !t.topic_id.is_zero();
                })) {
@@ -88,7 +97,7 @@ awaitable<protocol::metadata_response> metadata_handler::handle(request_context&
         for (const auto& t : *req.topics) {
             if (t.topic_id.is_zero() || !seen.insert(t.topic_id).second) continue;
             if (const cluster::topic_metadata* found = topics->find(t.topic_id)) {
-                resp.topics.push_back(describe(*found));
+                resp.topics.push_back(describe(*found, md));
             } else {
                 topic_response out;
                 out.error_code = model::to_int(error_code::unknown_topic_id);
@@ -121,7 +130,7 @@ awaitable<protocol::metadata_response> metadata_handler::handle(request_context&
             if (!t.name || !seen.insert(*t.name).second) continue;
             const std::string& name = *t.name;
             if (const cluster::topic_metadata* found = topics->find(name)) {
-                resp.topics.push_back(describe(*found));
+                resp.topics.push_back(describe(*found, md));
             } else if (cluster::check_topic_name(name)) {
                 resp.topics.push_back(missing(name, error_code::invalid_topic_exception));
             } else {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cluster/metadata_log.h"
 #include "cluster/partition_manager.h"
 #include "cluster/raft_transport.h"
 #include "kafka/partition_calls.h"
@@ -140,7 +141,11 @@ awaitable<protocol::fetch_response> replica_fetch(request_context& ctx, protocol
     for (std::size_t i = 0; i < requests.size(); ++i) {
         auto& r = requests[i];
         answers[i].group = r.group;
-        if (version >= 13) {
+        if (version >= 13 && r.group.topic_id == cluster::metadata_topic_id()) {
+            // The metadata log is not a topic of the table.
+            r.group.topic = cluster::metadata_group().topic;
+            answers[i].group.topic = r.group.topic;
+        } else if (version >= 13) {
             const auto* meta = topics->find(r.group.topic_id);
             if (meta == nullptr) {
                 answers[i].error = error_code::unknown_topic_id;

@@ -81,7 +81,7 @@ public:
     void start() {
         shards_ = std::make_unique<net::shard_set>(shard_count);
         metadata_ = std::make_unique<metadata_cache>();
-        metadata_->controller_id = model::node_id(id_);
+        metadata_->set_controller_id(model::node_id(id_));
         metadata_->init_shards(shard_count, topics_);
         services_ = kafka::broker_services{};
         services_.node_id = model::node_id(id_);
