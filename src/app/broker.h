@@ -52,7 +52,7 @@ private:
     // Per shard: where its Fetch reads land, recycled (storage/read_buffers.h).
     std::vector<std::unique_ptr<storage::read_buffer_pool>> read_buffers_;
     std::vector<std::unique_ptr<cluster::partition_manager>> partitions_;
-    // Per shard, in a cluster (controller.quorum.voters set): the Raft messages of its replicas.
+    // Per shard, in a cluster (cluster.voters set): the Raft messages of its replicas.
     std::vector<std::unique_ptr<cluster::raft_transport>> transports_;
     std::vector<std::unique_ptr<kafka::fetch_session_cache>> fetch_sessions_;
     std::vector<std::unique_ptr<groups::group_manager>> group_managers_;  // by shard

@@ -233,7 +233,7 @@ std::optional<std::string> apply_static_configs(cluster::config_map props, serve
             config.advertised_port = l->port;
         }
     }
-    if (auto it = props.find("controller.quorum.voters"); it != props.end()) {
+    if (auto it = props.find("cluster.voters"); it != props.end()) {
         config.quorum_voters.clear();
         for (const auto& item : cluster::list_value(it->second)) {
             auto at = item.find('@');
@@ -242,7 +242,7 @@ std::optional<std::string> apply_static_configs(cluster::config_map props, serve
             int id = -1;
             unsigned port = 0;
             if (at == std::string::npos || colon == std::string::npos || colon < at) {
-                return "controller.quorum.voters: '" + item + "' is not of the form id@host:port";
+                return "cluster.voters: '" + item + "' is not of the form id@host:port";
             }
             auto id_text = std::string_view(item).substr(0, at);
             auto port_text = std::string_view(item).substr(colon + 1);
@@ -250,18 +250,18 @@ std::optional<std::string> apply_static_configs(cluster::config_map props, serve
             auto [p2, e2] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
             if (e1 != std::errc() || p1 != id_text.data() + id_text.size() || id < 0 || e2 != std::errc() ||
                 p2 != port_text.data() + port_text.size() || port == 0 || port > 65535)
-                return "controller.quorum.voters: '" + item + "' is not of the form id@host:port";
+                return "cluster.voters: '" + item + "' is not of the form id@host:port";
             v.id = id;
             v.host = item.substr(at + 1, colon - at - 1);
             v.port = static_cast<std::uint16_t>(port);
             for (const auto& other : config.quorum_voters)
-                if (other.id == v.id) return "controller.quorum.voters: node " + std::to_string(id) + " is listed twice";
+                if (other.id == v.id) return "cluster.voters: node " + std::to_string(id) + " is listed twice";
             config.quorum_voters.push_back(std::move(v));
         }
         if (!config.quorum_voters.empty() &&
             std::none_of(config.quorum_voters.begin(), config.quorum_voters.end(),
                          [&](const server::quorum_voter& v) { return v.id == config.node_id; }))
-            return "controller.quorum.voters: this broker's node.id (" + std::to_string(config.node_id) +
+            return "cluster.voters: this broker's node.id (" + std::to_string(config.node_id) +
                    ") is not among the voters";
     }
     auto dirs = props.find("log.dirs");

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     std::string voters;
     auto* voters_opt = serve_cmd->add_option(
         "--voters", voters,
-        "The cluster's brokers, id@host:port,... (controller.quorum.voters); each also needs --node-id");
+        "The cluster's brokers, id@host:port,... (cluster.voters); each also needs --node-id");
     auto* max_bytes_opt = serve_cmd
                               ->add_option("--socket-request-max-bytes", config.socket_request_max_bytes,
                                            "Largest request frame accepted")
@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
         props["node.id"] = std::to_string(config.node_id);
         props.erase("broker.id");
     }
-    if (voters_opt->count()) props["controller.quorum.voters"] = voters;
+    if (voters_opt->count()) props["cluster.voters"] = voters;
     if (max_bytes_opt->count()) props["socket.request.max.bytes"] = std::to_string(config.socket_request_max_bytes);
     std::vector<std::string> unknown;
     if (auto e = app::apply_static_configs(std::move(props), config, unknown)) {

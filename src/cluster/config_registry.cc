@@ -203,7 +203,7 @@ constexpr config_definition broker_configs[] = {
     {"log.dirs", ct::list, "./data", {}, "The data directory (one; ours defaults to ./data).", {}, false},
     {"log.dir", ct::list, "./data", {}, "The data directory when log.dirs is not set.", {}, false},
     {"broker.rack", ct::string, null_default, {}, "The rack of this broker.", {}, false},
-    {"controller.quorum.voters", ct::list, "", {},
+    {"cluster.voters", ct::list, "", {},
      "The cluster's brokers as id@host:port, each a voter of the metadata log; empty: a single broker.", {}, false},
     {"socket.request.max.bytes", ct::int32, "104857600", at_least(1),
      "The largest request the broker reads; a bigger one closes the connection.", {}, false},

@@ -519,7 +519,8 @@ awaitable<std::vector<create_topic_result>> controller::auto_create_topics(std::
             }
             co_return out;
         }
-        co_return co_await execute<create_topic_result>(std::move(p), false);
+        auto executing = execute<create_topic_result>(std::move(p), false);
+        co_return co_await std::move(executing);
     };
     auto op = on_controller(std::move(task));
     co_return co_await std::move(op);

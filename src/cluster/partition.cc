@@ -146,11 +146,21 @@ partition::max_timestamp_offset(read_bound bound) {
 }
 
 awaitable<util::result<model::offset, storage::storage_error>> partition::delete_records_before(model::offset offset) {
-    if (!replica_) co_return co_await log_->delete_records_before(offset);
-    if (!leads()) co_return storage::storage_error::not_leader;
-    if (offset > log_->high_watermark()) co_return storage::storage_error::offset_out_of_range;
-    if (!co_await replica_->delete_records_before(offset)) co_return storage::storage_error::io_error;
-    co_return log_->log_start_offset();
+    // One co_return at the end: with `if (...) co_return co_await ...;` first, GCC 12 built a coroutine
+    // that crashed on every DeleteRecords (test_partition_admin.py).
+    util::result<model::offset, storage::storage_error> out = storage::storage_error::not_leader;
+    if (!replica_) {
+        out = co_await log_->delete_records_before(offset);
+    } else if (leads()) {
+        if (offset > log_->high_watermark()) {
+            out = storage::storage_error::offset_out_of_range;
+        } else {
+            const bool deleted = co_await replica_->delete_records_before(offset);
+            out = deleted ? util::result<model::offset, storage::storage_error>(log_->log_start_offset())
+                          : util::result<model::offset, storage::storage_error>(storage::storage_error::io_error);
+        }
+    }
+    co_return out;
 }
 
 awaitable<util::result<storage::retention_result, storage::storage_error>> partition::apply_retention() {

@@ -28,7 +28,7 @@ struct broker_config {
     std::string data_dir = "./data";  // log.dirs (a single directory)
     std::int32_t node_id = 1;         // node.id
     unsigned smp = 0;                 // event-loop threads; 0 = one per core
-    // controller.quorum.voters (id@host:port,...): the brokers of the cluster, every one a voter of the
+    // cluster.voters (id@host:port,...): the brokers of the cluster, every one a voter of the
     // metadata log, this one among them. Empty: a single broker, as before clusters.
     std::vector<quorum_voter> quorum_voters;
 

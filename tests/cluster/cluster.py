@@ -1,15 +1,16 @@
 """The cluster interface the fault harness drives, independent of which broker runs.
 
-A target (kafka_cluster.KafkaCluster today, a tributary_cluster.TributaryCluster later) subclasses Cluster
+A target (kafka_cluster.KafkaCluster, tributary_cluster.TributaryCluster) subclasses Cluster
 and supplies three things:
   _prepare_node(node)  write the node's config under node_dir(node), format storage; runs once, before the
                        first start (as root; the base class hands node_dir to the node's uid afterwards)
   _command(node)       the argv (and optional env) that runs the node in the foreground
   _ready_probe(node)   optional: extra readiness beyond "answers Metadata listing every expected broker"
 Everything else (processes under per-node uids, SIGKILL/SIGSTOP/SIGCONT, readiness, cleanup) is here, so a
-fault scenario works on any target. For Tributary the command would be something like
-  [binary, "--node-id", str(node), "--seeds", cluster.seeds(), "--listen", cluster.client_address(node), ...]
-with seeds() built from address()/peer_port() below.
+fault scenario works on any target. Tributary's command is
+  [binary, "serve", "--node-id", str(node), "--voters", "1@127.0.0.2:9092,...",
+   "--listen", client_address(node), ...]
+(its Raft traffic shares the client port, so TributaryCluster.peer_port() is CLIENT_PORT).
 
 Addresses: node N (1-based) is 127.0.0.(N+1); clients connect on CLIENT_PORT, nodes talk to each other on
 PEER_PORT. This only works inside the private namespace of netns.py, where nothing else holds those ports.
@@ -51,6 +52,9 @@ class Cluster(abc.ABC):
         self.procs: dict = {}
         self.paused: set = set()
         self.starts: dict = {n: 0 for n in self.nodes}
+        # Topics a node must know before it counts as ready (set by the runner once created; a target's
+        # _ready_probe may check them, as tributary_cluster.py does)
+        self.expected_topics: list = []
         self._prepared = False
 
     # --- addresses ------------------------------------------------------------------------------------

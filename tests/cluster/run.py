@@ -2,6 +2,10 @@
 """Fault-injection run against a 3-node cluster: produce under faults, heal, read everything back, check.
 
     python3 tests/cluster/run.py --target kafka --scenario kill-leader --seconds 45
+    python3 tests/cluster/run.py --target tributary --scenario kill-leader --seconds 45
+
+Targets: kafka (kafka_cluster.py, Apache Kafka 4.4 from tools/kafka-ref) and tributary
+(tributary_cluster.py, the Release binary build/release/src/app/tributary).
 
 Runs as root; re-executes itself in a private network namespace (netns.py). Timeline: start the cluster,
 create the topic (RF 3, min.insync.replicas=2), start producers and a live consumer; apply the scenario's
@@ -187,13 +191,15 @@ def make_cluster(args, log):
     if args.target == "kafka":
         from kafka_cluster import KafkaCluster
         return KafkaCluster(log=log, heap=args.heap)
-    # A tributary_cluster.TributaryCluster(Cluster) goes here once Tributary runs as a cluster.
+    if args.target == "tributary":
+        from tributary_cluster import TributaryCluster
+        return TributaryCluster(log=log, smp=args.smp)
     raise SystemExit(f"unknown target {args.target!r}")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--target", default="kafka", choices=["kafka"])
+    ap.add_argument("--target", default="kafka", choices=["kafka", "tributary"])
     ap.add_argument("--scenario", default="kill-leader", choices=sorted(SCENARIOS))
     ap.add_argument("--seconds", type=float, default=45, help="length of the fault window (default 45)")
     ap.add_argument("--settle", type=float, default=5, help="seconds of producing after the heal (default 5)")
@@ -209,7 +215,8 @@ def main(argv=None) -> int:
                          "shorter one turns records stuck in a fault into unknown outcomes")
     ap.add_argument("--client-debug", default=None, metavar="CONTEXTS",
                     help="librdkafka debug contexts for the producers (e.g. eos,msg), logged to client.log")
-    ap.add_argument("--heap", default="-Xmx512m")
+    ap.add_argument("--heap", default="-Xmx512m", help="JVM heap of each Kafka node")
+    ap.add_argument("--smp", type=int, default=2, help="event-loop threads of each Tributary node (default 2)")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--out", default=None, help="where to save history.json etc. "
                     "(default build/chaos/<scenario>-<time>)")
@@ -260,6 +267,7 @@ def main(argv=None) -> int:
                 f"on every node; {waited:.1f}s after the processes started)")
 
         workload.create_topic(cluster.bootstrap(), args.topic, args.partitions)
+        cluster.expected_topics = [args.topic]
         run.say(f"topic {args.topic}: {args.partitions} partitions, RF 3, min.insync.replicas=2: "
                 f"{workload.partition_state(cluster.bootstrap(), args.topic)}")
 

@@ -1,6 +1,6 @@
 """A cluster of three Tributary brokers on loopback, used by unmodified clients (confluent-kafka).
 
-Each broker is started with --node-id N and --voters listing all three (controller.quorum.voters): the
+Each broker is started with --node-id N and --voters listing all three (cluster.voters): the
 metadata log is a Raft group of the three, and a topic with replication factor 3 has a Raft group per
 partition. Checked:
   - every broker reports the same cluster id, the three brokers, one controller, and a leader for
