@@ -4,8 +4,8 @@
 #   2. the same against the sanitizer build (clang, ASan + UBSan, assertions on)
 #   3. each libFuzzer target of the sanitizer build from its seed corpus, for its budget in
 #      tests/fuzz/run.sh (20-45 s; FUZZ_SECONDS sets one time for all)
-#   4. the cluster fault harness's history checker on synthetic histories (tests/cluster, ~1 s; the
-#      fault runs themselves are not part of this command)
+#   4. the cluster fault harness's history checker on synthetic histories (tests/cluster, ~1 s), then
+#      two short fault runs against a 3-broker Tributary cluster (tests/cluster/ci.sh, ~50 s, as root)
 #   5. integration tests (pytest driving real clients against the real broker) against the Release
 #      broker, then the suites not marked release_only against the sanitizer broker
 # Environment: JOBS (parallel build jobs, default nproc), FUZZ_SECONDS, PYTEST_ARGS (added to both
@@ -37,6 +37,7 @@ step "unit tests (release)" ctest --test-dir build/release --output-on-failure -
 step "unit tests (asan)" ctest --test-dir build/asan --output-on-failure -j "${JOBS:-$(nproc)}"
 step "fuzz" tests/fuzz/run.sh build/asan ${FUZZ_SECONDS:-}
 step "cluster history checker" python3 -m pytest -q -p no:cacheprovider tests/cluster/test_checker.py
+step "cluster faults (short)" tests/cluster/ci.sh
 step "integration (release broker)" env TRIBUTARY_BIN="$PWD/build/release/src/app/tributary" \
   python3 -m pytest -q -p no:cacheprovider tests/integration ${PYTEST_ARGS:-}
 step "integration (asan broker)" env TRIBUTARY_BIN="$PWD/build/asan/src/app/tributary" \

@@ -68,6 +68,7 @@ void broker::start() {
     cluster::replication_options replication;
     replication.self = model::node_id(config_.node_id);
     replication.leaders = &metadata_.leaders;
+    replication.replica.in_sync_lag = std::chrono::milliseconds(config_.replica_lag_time_max_ms);
 
     unsigned shard_count = config_.smp != 0 ? config_.smp : std::max(1u, std::thread::hardware_concurrency());
     cluster::broker_config_layers layers;

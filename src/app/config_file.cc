@@ -292,6 +292,8 @@ std::optional<std::string> apply_static_configs(cluster::config_map props, serve
 
     if (auto it = props.find("log.retention.check.interval.ms"); it != props.end())
         config.log_retention_check_interval_ms = cluster::integer_value(it->second);
+    if (auto it = props.find("replica.lag.time.max.ms"); it != props.end())
+        config.replica_lag_time_max_ms = cluster::integer_value(it->second);
     if (auto it = props.find("log.cleaner.backoff.ms"); it != props.end())
         config.log_cleaner_backoff_ms = cluster::integer_value(it->second);
     if (auto it = props.find("log.cleaner.enable"); it != props.end())

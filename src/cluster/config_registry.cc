@@ -263,6 +263,8 @@ constexpr config_definition broker_configs[] = {
      flush_ms_syn, false},
     {"log.cleaner.enable", ct::boolean, "true", {}, "Whether each shard runs a log cleaner for compacted topics.",
      {}, false},
+    {"replica.lag.time.max.ms", ct::int64, "30000", at_least(1),
+     "A follower that has not held the leader's whole log for this long leaves the in-sync replicas.", {}, false},
     {"log.cleaner.backoff.ms", ct::int64, "15000", at_least(0),
      "How long a shard's log cleaner sleeps when no log needs cleaning.", {}, false},
     {"log.cleaner.delete.retention.ms", ct::int64, "86400000", at_least(0), "Default delete.retention.ms.",

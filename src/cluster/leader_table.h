@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "model/fundamental.h"
 #include "model/topic_partition.h"
@@ -20,6 +21,8 @@ namespace tributary::cluster {
 struct leadership {
     std::optional<model::node_id> leader;  // unknown during an election
     model::leader_epoch epoch{-1};
+    // The in-sync replicas as the leader sees them; known only on the leader's broker (else empty).
+    std::vector<model::node_id> in_sync;
 };
 
 class leader_table {
@@ -28,7 +31,17 @@ public:
     void update(const model::topic_partition& tp, leadership l) {
         std::lock_guard lock(mutex_);
         auto& slot = leaders_[tp];
-        if (l.epoch >= slot.epoch) slot = l;
+        if (l.epoch > slot.epoch) slot.in_sync.clear();
+        if (l.epoch >= slot.epoch) {
+            slot.leader = l.leader;
+            slot.epoch = l.epoch;
+        }
+    }
+    // The leader's replica reports its in-sync replicas in `epoch`.
+    void set_in_sync(const model::topic_partition& tp, model::leader_epoch epoch, std::vector<model::node_id> isr) {
+        std::lock_guard lock(mutex_);
+        auto& slot = leaders_[tp];
+        if (epoch >= slot.epoch) slot.in_sync = std::move(isr);
     }
     void erase(const model::topic_partition& tp) {
         std::lock_guard lock(mutex_);

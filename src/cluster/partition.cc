@@ -92,6 +92,9 @@ awaitable<util::result<storage::append_result, storage::storage_error>> partitio
     bytes::mutable_bytes_view batches, replicate_options options) {
     if (replica_) {
         if (!leads()) co_return storage::storage_error::not_leader;
+        if (options.acks_all &&
+            static_cast<std::int32_t>(replica_->in_sync().size()) < options.min_insync_replicas)
+            co_return storage::storage_error::not_enough_replicas;
         const auto epoch = leader_epoch();
         auto r = co_await replica_->append(batches, {.origin = options.origin});
         if (!r) co_return storage::storage_error::not_leader;

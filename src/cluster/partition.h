@@ -58,6 +58,9 @@ struct replicate_options {
     // A replicated partition whose leader loses its epoch before the batches commit answers not_leader:
     // they may still commit under the next leader, as after Kafka's NOT_LEADER_OR_FOLLOWER.
     bool acks_all = false;
+    // acks=all on a replicated partition: refused (not_enough_replicas, nothing written) while fewer
+    // replicas than this are in sync, as Kafka refuses it.
+    std::int32_t min_insync_replicas = 1;
     storage::append_origin origin = storage::append_origin::client;
 };
 

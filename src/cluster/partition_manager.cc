@@ -123,7 +123,10 @@ awaitable<void> partition_manager::open_partition(model::topic_partition tp, mod
                                              std::move(*opened), *store, *transport_, replication_.replica);
     if (auto* leaders = replication_.leaders) {
         r->on_leadership([leaders, tp](model::leader_epoch epoch, std::optional<model::node_id> leader) {
-            leaders->update(tp, {leader, epoch});
+            leaders->update(tp, {leader, epoch, {}});
+        });
+        r->on_in_sync([leaders, tp](model::leader_epoch epoch, const std::vector<model::node_id>& isr) {
+            leaders->set_in_sync(tp, epoch, isr);
         });
     }
     transport_->add(group, *r);

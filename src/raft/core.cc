@@ -182,6 +182,7 @@ void core::become_leader() {
         if (v == cfg_.self) continue;
         auto& p = progress_[v];
         p.last_fetch = now_;
+        p.caught_up_at = now_;
         p.begin_sent = now_;
         send(v, begin_quorum_epoch_request{state_.epoch, cfg_.self});
     }
@@ -193,6 +194,21 @@ void core::become_leader() {
 }
 
 // ---- inputs ------------------------------------------------------------------------------------------
+
+std::vector<model::node_id> core::in_sync(std::int64_t lag_ticks) const {
+    std::vector<model::node_id> out;
+    if (role_ != role::leader) return out;
+    for (auto v : voters()) {
+        if (v == cfg_.self) {
+            out.push_back(v);
+            continue;
+        }
+        auto it = progress_.find(v);
+        if (it != progress_.end() && now_ - it->second.caught_up_at <= lag_ticks) out.push_back(v);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
 
 void core::tick() {
     ++now_;
@@ -496,6 +512,7 @@ void core::on_fetch_request(model::node_id from, const fetch_request& r) {
     }
     // The follower holds (durably) our log up to fetch_offset.
     p.end = std::max(p.end, r.fetch_offset.value());
+    if (p.end >= log_end_.value()) p.caught_up_at = now_;
     maybe_advance_high_watermark();
     // Answer now when there is data or a high watermark the follower has not been told; hold it otherwise.
     auto resp = make_fetch_response(r);

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -174,6 +175,9 @@ public:
     const config& cfg() const { return cfg_; }
     // The voter set in force: the last voters batch in the log, or the configured one.
     const std::vector<model::node_id>& voters() const { return voter_sets_.back().voters; }
+    // Leader only: itself and the voters that held its whole log within the last `lag_ticks` ticks
+    // (Kafka's ISR, replica.lag.time.max.ms), ascending. Empty when not the leader.
+    std::vector<model::node_id> in_sync(std::int64_t lag_ticks) const;
 
 private:
     struct follower_progress {
@@ -184,6 +188,9 @@ private:
         std::int64_t begin_sent = 0;
         std::optional<fetch_request> parked;
         std::int64_t parked_at = 0;
+        // Tick at which it last held everything the leader had (Kafka's lastCaughtUpTime); a follower is
+        // in sync while this is recent. Every voter counts as caught up when a leader starts.
+        std::int64_t caught_up_at = std::numeric_limits<std::int64_t>::min() / 2;
     };
 
     bool is_voter(model::node_id n) const;

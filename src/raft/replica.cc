@@ -151,6 +151,14 @@ void replica::collect() {
         wake_waiters();
         if (leadership_changed && leadership_listener_ && running_) leadership_listener_(seen_epoch_, seen_leader_);
     }
+    if (core_.role() == role::leader || !seen_in_sync_.empty()) {
+        const auto tick_ms = std::max<std::int64_t>(1, options_.tick.count());
+        auto isr = core_.in_sync(options_.in_sync_lag.count() / tick_ms);
+        if (isr != seen_in_sync_) {
+            seen_in_sync_ = std::move(isr);
+            if (in_sync_listener_ && running_) in_sync_listener_(core_.epoch(), seen_in_sync_);
+        }
+    }
     auto out = core_.take_output();
     if (out.empty()) return;
     pending_.push_back(std::move(out));

@@ -40,6 +40,9 @@ struct replica_options {
     std::chrono::milliseconds tick{50};
     // Bytes a leader reads for one follower's fetch (at least one batch).
     std::size_t fetch_max_bytes = 1 << 20;
+    // replica.lag.time.max.ms: a follower that has not held the leader's whole log for this long is out
+    // of sync (core::in_sync).
+    std::chrono::milliseconds in_sync_lag{30'000};
 };
 
 // The shape of an opened log, for core's constructor, with the voter sets of its voters-checkpoint
@@ -58,6 +61,12 @@ public:
     // start()), with the new epoch and leader. REQUIRES: set before start().
     using leadership_listener = std::function<void(model::leader_epoch, std::optional<model::node_id>)>;
     void on_leadership(leadership_listener l) { leadership_listener_ = std::move(l); }
+    // Called on the replica's executor whenever the in-sync replicas it sees as leader change (empty once
+    // it does not lead). REQUIRES: set before start().
+    using in_sync_listener = std::function<void(model::leader_epoch, const std::vector<model::node_id>&)>;
+    void on_in_sync(in_sync_listener l) { in_sync_listener_ = std::move(l); }
+    // The in-sync replicas as last reported (empty when not the leader).
+    const std::vector<model::node_id>& in_sync() const { return seen_in_sync_; }
 
     // Starts the ticker, the worker and the flusher.
     void start();
@@ -167,6 +176,8 @@ private:
     raft::role seen_role_ = raft::role::unattached;
     std::optional<model::node_id> seen_leader_;
     leadership_listener leadership_listener_;
+    std::vector<model::node_id> seen_in_sync_;
+    in_sync_listener in_sync_listener_;
     bool running_ = false;
     int tasks_ = 0;            // coroutines started and not yet finished
     net::event tasks_done_;

@@ -64,6 +64,9 @@ struct broker_config {
     // log.cleaner.backoff.ms: how long a cleaner sleeps when no log needs cleaning.
     bool log_cleaner_enable = true;
     std::int64_t log_cleaner_backoff_ms = 15'000;
+    // replica.lag.time.max.ms: how long a follower may go without holding the leader's whole log before
+    // it leaves the in-sync replicas (Metadata's ISR, min.insync.replicas).
+    std::int64_t replica_lag_time_max_ms = 30'000;
 
     // The Kafka-named configs given at start (server.properties via --config, then flags), as given;
     // the fields above are derived from them (app/config_file.h). DescribeConfigs reports them as

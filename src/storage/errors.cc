@@ -22,6 +22,7 @@ std::string_view to_string(storage_error e) {
         case storage_error::log_closed: return "log is closed";
         case storage_error::truncated: return "append was truncated before it was written";
         case storage_error::not_leader: return "this replica does not lead the partition";
+        case storage_error::not_enough_replicas: return "fewer in-sync replicas than min.insync.replicas";
     }
     return "unknown storage error";
 }
@@ -47,6 +48,7 @@ model::error_code to_error_code(storage_error e) {
         case storage_error::log_closed: return ec::not_leader_or_follower;
         case storage_error::truncated: return ec::not_leader_or_follower;
         case storage_error::not_leader: return ec::not_leader_or_follower;
+        case storage_error::not_enough_replicas: return ec::not_enough_replicas;
     }
     return ec::unknown_server_error;
 }

@@ -31,6 +31,7 @@ enum class storage_error : std::uint8_t {
     truncated,              // the append was removed by a truncation before it was written
     // Replication.
     not_leader,             // this replica does not lead the partition (or stopped leading the epoch)
+    not_enough_replicas,    // acks=all with fewer in-sync replicas than min.insync.replicas: nothing written
 };
 
 std::string_view to_string(storage_error e);

@@ -21,7 +21,8 @@ Settings, and how they differ from kafka_cluster.py:
 Readiness: Metadata lists the --voters brokers from the start (Kafka lists only unfenced brokers), so a
 node also counts as ready only once its own Metadata names a leader for every partition of every topic in
 `expected_topics` (run.py sets it after creating its topic), i.e. it has caught up with the metadata log
-and knows the partitions' Raft leaders. Tributary does not fsync on acknowledgement either (page cache).
+and knows the partitions' Raft leaders. What acks=all waits for on disk is Tributary's own policy (the
+high watermark counts what a majority holds durably, raft/core.h); no flush setting is changed here.
 """
 
 from __future__ import annotations

@@ -10,14 +10,17 @@ partition. Checked:
     every acknowledged record is read back, in order, exactly once; the killed broker restarts and
     rejoins;
   - the whole cluster stops and starts again with its topics, leaders and records.
-Cost: about 25 s (each test starts three brokers; the failover waits for an election, ~1-2 s).
+  - the leader's broker reports the in-sync replicas; with min.insync.replicas=3 an acks=all write is
+    refused with NOT_ENOUGH_REPLICAS (nothing written) once a follower has been gone for
+    replica.lag.time.max.ms, and taken again once it is back in sync;
+Cost: about 20 s (each test starts three brokers; a failover waits for an election, ~1-2 s).
 """
 import pathlib
 import signal
 import time
 
 import pytest
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import Broker, wait_until
@@ -26,7 +29,7 @@ BROKERS = 3
 
 
 class Cluster:
-    def __init__(self, tmp_path: pathlib.Path):
+    def __init__(self, tmp_path: pathlib.Path, props=None):
         self.brokers = []
         for i in range(BROKERS):
             d = tmp_path / f"node{i + 1}"
@@ -35,6 +38,10 @@ class Cluster:
         voters = ",".join(f"{i + 1}@{b.host}:{b.port}" for i, b in enumerate(self.brokers))
         for i, b in enumerate(self.brokers):
             b.args += ["--node-id", str(i + 1), "--voters", voters, "--smp", "2"]
+            if props:
+                f = tmp_path / f"node{i + 1}" / "server.properties"
+                f.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+                b.args += ["--config", str(f)]
 
     @property
     def bootstrap(self) -> str:
@@ -80,14 +87,15 @@ def cluster3(tmp_path):
     c.stop()
 
 
-def create(cluster: Cluster, topic: str, partitions: int, rf: int):
+def create(cluster: Cluster, topic: str, partitions: int, rf: int, config=None):
     admin = cluster.admin()  # alive until the answer: a collected client cancels its requests
-    futures = admin.create_topics([NewTopic(topic, partitions, rf)], request_timeout=30)
+    futures = admin.create_topics([NewTopic(topic, partitions, rf, config=config or {})], request_timeout=30)
     futures[topic].result(timeout=40)
 
 
-def produce(bootstrap: str, topic: str, values, partition_of):
-    """acks=all; returns {partition: [(offset, value)]} of the acknowledged records."""
+def produce(bootstrap: str, topic: str, values, partition_of, expect_failures=False, timeout_ms=30000, retries=None):
+    """acks=all; returns {partition: [(offset, value)]} of the acknowledged records (and the errors when
+    expect_failures)."""
     acked, failed = {}, []
 
     def done(err, m):
@@ -97,11 +105,14 @@ def produce(bootstrap: str, topic: str, values, partition_of):
             acked.setdefault(m.partition(), []).append((m.offset(), m.value()))
 
     p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": False,
-                  "message.timeout.ms": 30000, "retry.backoff.ms": 100})
+                  "message.timeout.ms": timeout_ms, "retry.backoff.ms": 100,
+                  **({} if retries is None else {"retries": retries})})
     for i, v in enumerate(values):
         p.produce(topic, value=v, partition=partition_of(i), on_delivery=done)
         p.poll(0)
     assert p.flush(60) == 0, "records still queued after 60 s"
+    if expect_failures:
+        return acked, failed
     assert not failed, f"deliveries failed: {failed[:5]}"
     return acked
 
@@ -212,3 +223,46 @@ def test_a_cluster_restarts_with_its_topics_and_records(cluster3):
     # It still takes changes.
     create(cluster3, "after-restart", 1, 3)
     cluster3.wait_for_leaders("after-restart", 1)
+
+
+def isr_on_leader(cluster: Cluster, topic: str, partition: int):
+    leader = cluster.leaders(topic).get(partition)
+    if leader not in (1, 2, 3):
+        return None, []
+    md = cluster.admin(cluster.node(leader).bootstrap).list_topics(topic, timeout=10)
+    return leader, sorted(md.topics[topic].partitions[partition].isrs)
+
+
+def test_min_insync_replicas_refuses_writes_without_enough_followers(tmp_path):
+    cluster = Cluster(tmp_path, props={"replica.lag.time.max.ms": 1500}).start()
+    try:
+        topic = "strict"
+        create(cluster, topic, 1, 3, config={"min.insync.replicas": "3"})
+        cluster.wait_for_leaders(topic, 1)
+        assert produce(cluster.bootstrap, topic, [b"first"], lambda i: 0)
+        wait_until(lambda: isr_on_leader(cluster, topic, 0)[1] == [1, 2, 3], timeout=20,
+                   what="every replica in sync")
+
+        leader = cluster.leaders(topic)[0]
+        follower = next(n for n in (1, 2, 3) if n != leader)
+        gone = cluster.node(follower)
+        gone.proc.send_signal(signal.SIGKILL)
+        gone.proc.wait()
+        gone.proc = None
+        survivors = ",".join(cluster.node(n).bootstrap for n in (1, 2, 3) if n != follower)
+        wait_until(lambda: isr_on_leader(cluster, topic, 0)[1] == sorted({1, 2, 3} - {follower}), timeout=20,
+                   what="the killed follower to leave the in-sync replicas")
+
+        # No retries, so that the broker's answer reaches the application (librdkafka retries this one).
+        acked, failed = produce(survivors, topic, [b"refused"], lambda i: 0, expect_failures=True, retries=0)
+        assert not acked
+        assert failed and all(e.code() == KafkaError.NOT_ENOUGH_REPLICAS for e in failed), failed
+
+        gone.start()
+        wait_until(lambda: isr_on_leader(cluster, topic, 0)[1] == [1, 2, 3], timeout=30,
+                   what="the restarted follower back in sync")
+        assert produce(cluster.bootstrap, topic, [b"second"], lambda i: 0)
+        got = consume_all(cluster.bootstrap, topic, 1, 2)
+        assert [v for _, v in got.get(0, [])] == [b"first", b"second"]
+    finally:
+        cluster.stop()

@@ -7,6 +7,7 @@
 
 #include "cluster/partition_manager.h"
 #include "kafka/fetch_session.h"
+#include "kafka/leader_hints.h"
 #include "kafka/partition_calls.h"
 #include "kafka/topic_lookup.h"
 #include "model/error_code.h"
@@ -243,6 +244,7 @@ awaitable<protocol::fetch_response> fetch_handler::handle(request_context& ctx, 
     // 3. The response, in item order; an incremental one lists only partitions with news.
     resp.session_id = session ? session->id() : 0;
     std::map<model::uuid, std::size_t> topic_slot_by_id;
+    leader_hints<response::node_endpoint> hints(*ctx.broker->metadata);
     std::map<std::string, std::size_t> topic_slot_by_name;
     std::vector<model::topic_partition> returned_data;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -273,6 +275,7 @@ awaitable<protocol::fetch_response> fetch_handler::handle(request_context& ctx, 
         response::partition_data out;
         out.partition_index = item.tp.partition;
         out.error_code = model::to_int(r.error);
+        if (r.error == error_code::not_leader_or_follower && version >= 16) hints.name_leader(item.tp, out.current_leader);
         out.high_watermark = r.high_watermark;
         out.last_stable_offset = r.last_stable_offset;
         out.log_start_offset = r.log_start_offset;
@@ -288,7 +291,7 @@ awaitable<protocol::fetch_response> fetch_handler::handle(request_context& ctx, 
         session->advance_epoch();
         session->last_used = clock::now();
     }
-    (void)version;
+    resp.node_endpoints = std::move(hints).endpoints();
     co_return resp;
 }
 

@@ -34,15 +34,20 @@ topic_response describe(const cluster::topic_metadata& t, const cluster::metadat
         part.partition_index = p.index;
         part.leader_id = p.leader;
         part.leader_epoch = p.leader_epoch.value();
+        part.replica_nodes = p.replicas;
+        part.isr_nodes = p.isr;
         if (p.replicas.size() > 1) {
             // Replicated: Raft elects the leader; the table's is only where it started.
             const auto known = md.leaders.find({t.name, p.index});
             part.leader_id = known && known->leader ? *known->leader : model::node_id(-1);
             part.leader_epoch = known ? known->epoch.value() : -1;
+            // The leader's broker knows which replicas are in sync; elsewhere the replicas are listed.
+            if (known && !known->in_sync.empty()) {
+                part.isr_nodes.clear();
+                for (auto n : known->in_sync) part.isr_nodes.push_back(n);
+            }
             if (part.leader_id.value() < 0) part.error_code = model::to_int(error_code::leader_not_available);
         }
-        part.replica_nodes = p.replicas;
-        part.isr_nodes = p.isr;
         out.partitions.push_back(std::move(part));
     }
     return out;

@@ -2,7 +2,10 @@
 
 #include <chrono>
 
+#include "cluster/config_registry.h"
+#include "cluster/effective_config.h"
 #include "cluster/partition_manager.h"
+#include "kafka/leader_hints.h"
 #include "kafka/partition_calls.h"
 #include "kafka/topic_lookup.h"
 #include "model/error_code.h"
@@ -69,7 +72,16 @@ struct append_item {
     std::size_t slot;  // index into the flat result vector
     model::topic_partition tp;
     bytes::mutable_bytes_view batches;
+    std::int32_t min_insync_replicas = 1;
 };
+
+// The topic's min.insync.replicas (its own, else the broker's).
+std::int32_t min_insync_replicas(const cluster::topic_metadata& t, const cluster::broker_config_layers& broker) {
+    static const cluster::config_definition* def = cluster::find_topic_config("min.insync.replicas");
+    if (def == nullptr) return 1;
+    auto v = cluster::effective_topic_value(*def, t.overrides, broker);
+    return v ? static_cast<std::int32_t>(cluster::integer_value(*v)) : 1;
+}
 
 // The outcome of one append, shared between the appending coroutine and a waiter that may give up.
 struct append_state {
@@ -89,8 +101,9 @@ partition_result from_append(const util::result<storage::append_result, storage:
 }
 
 awaitable<void> run_append(std::shared_ptr<cluster::partition> p, bytes::mutable_bytes_view batches, bool acks_all,
-                           std::shared_ptr<bytes::uninit_buffer> frame, std::shared_ptr<append_state> state) {
-    auto r = co_await p->replicate(batches, {.acks_all = acks_all});
+                           std::int32_t min_insync, std::shared_ptr<bytes::uninit_buffer> frame,
+                           std::shared_ptr<append_state> state) {
+    auto r = co_await p->replicate(batches, {.acks_all = acks_all, .min_insync_replicas = min_insync});
     state->result = from_append(r);
     state->done = true;
     state->done_event.notify();
@@ -100,12 +113,12 @@ awaitable<void> run_append(std::shared_ptr<cluster::partition> p, bytes::mutable
 // Appends one partition's batches on its owner shard. An acks=all append that outlives `timeout` is
 // answered REQUEST_TIMED_OUT, as Kafka does; the append itself still completes (it keeps the frame).
 awaitable<partition_result> append_one(std::shared_ptr<cluster::partition> p, bytes::mutable_bytes_view batches,
-                                       bool acks_all, std::chrono::milliseconds timeout,
+                                       bool acks_all, std::int32_t min_insync, std::chrono::milliseconds timeout,
                                        std::shared_ptr<bytes::uninit_buffer> frame) {
     if (!p) co_return failed(error_code::not_leader_or_follower);
     auto ex = co_await asio::this_coro::executor;
     auto state = std::make_shared<append_state>(ex);
-    asio::co_spawn(ex, run_append(p, batches, acks_all, frame, state), asio::detached);
+    asio::co_spawn(ex, run_append(p, batches, acks_all, min_insync, frame, state), asio::detached);
     if (!acks_all) {
         while (!state->done) co_await state->done_event.wait();
         co_return state->result;
@@ -162,14 +175,15 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
             // The frame is this request's own mutable buffer (dispatch.h); the log patches it in place.
             auto view = part.records.data();
             bytes::mutable_bytes_view batches(const_cast<bytes::byte*>(view.data()), view.size());
-            appends.push_back(append_item{slot, model::topic_partition{t->name, part.index}, batches});
+            appends.push_back(append_item{slot, model::topic_partition{t->name, part.index}, batches,
+                                          req.acks == -1 ? min_insync_replicas(*t, topics->broker_configs()) : 1});
         }
     }
 
     const bool acks_all = req.acks == -1;
     const auto timeout = std::chrono::milliseconds(std::max(0, req.timeout_ms));
     auto append = [acks_all, timeout, frame = ctx.frame](std::shared_ptr<cluster::partition> p, append_item item) {
-        return append_one(std::move(p), item.batches, acks_all, timeout, frame);
+        return append_one(std::move(p), item.batches, acks_all, item.min_insync_replicas, timeout, frame);
     };
     auto appended = co_await on_owner_shards<partition_result>(ctx, appends, append);
     for (std::size_t i = 0; i < appends.size(); ++i) results[appends[i].slot] = std::move(appended[i]);
@@ -177,6 +191,7 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
     if (req.acks == 0) co_return std::nullopt;
 
     response resp;
+    leader_hints<response::node_endpoint> hints(*ctx.broker->metadata);
     std::size_t slot = 0;
     for (const auto& topic : req.topic_data) {
         response::topic_produce_response out_topic;
@@ -191,6 +206,10 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
             out.log_append_time_ms = r.log_append_time;
             out.log_start_offset = r.log_start_offset;
             out.error_message = std::move(r.message);
+            if (r.error == error_code::not_leader_or_follower && version >= 10) {
+                const auto* t = version >= 13 ? topics->find(topic.topic_id) : topics->find(topic.name);
+                if (t != nullptr) hints.name_leader({t->name, part.index}, out.current_leader);
+            }
             for (auto& e : r.record_errors) {
                 response::batch_index_and_error_message record_error;
                 record_error.batch_index = e.batch_index;
@@ -201,6 +220,7 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
         }
         resp.responses.push_back(std::move(out_topic));
     }
+    resp.node_endpoints = std::move(hints).endpoints();
     co_return resp;
 }
 

@@ -4,7 +4,7 @@
 // each partition_manager opens a cluster::partition over a raft::replica. Clients talk to the brokers
 // with Kafka's Produce and Fetch over TCP (the broker-to-broker client, speaking as a client would):
 //   - the leader takes a produce and answers acks=all once a majority holds the records; the followers
-//     answer NOT_LEADER_OR_FOLLOWER;
+//     answer NOT_LEADER_OR_FOLLOWER, naming the leader from Produce v10 (KIP-951);
 //   - a consumer's fetch from the leader stops at the high watermark (the commit index);
 //   - when the leading broker stops, another is elected, and every acknowledged record is there.
 #include <gtest/gtest.h>
@@ -83,6 +83,8 @@ public:
         metadata_ = std::make_unique<metadata_cache>();
         metadata_->set_controller_id(model::node_id(id_));
         metadata_->init_shards(shard_count, topics_);
+        for (const auto& [peer, port] : ports_)
+            metadata_->brokers.push_back({model::node_id(peer), "127.0.0.1", port, std::nullopt});
         services_ = kafka::broker_services{};
         services_.node_id = model::node_id(id_);
         services_.shards = shards_.get();
@@ -94,6 +96,7 @@ public:
                                                                     storage::log_env(disk_, fs_), "/data"));
             replication_options o;
             o.self = model::node_id(id_);
+            o.leaders = &metadata_->leaders;
             // Elections start quickly (10-20 ticks of 10 ms without a leader); a leader is given up only
             // after a second without answers: these tests are about the partition, not a starved CPU.
             o.raft.fetch_timeout_ticks = 100;
@@ -245,8 +248,10 @@ protected:
     struct produced {
         model::error_code error = model::error_code::unknown_server_error;
         std::int64_t base_offset = -1;
+        std::int32_t leader_hint = -1;  // KIP-951's current leader (v10+)
+        std::vector<std::int32_t> endpoints;
     };
-    produced produce(int to, std::int32_t p, const std::string& value, std::int16_t acks) {
+    produced produce(int to, std::int32_t p, const std::string& value, std::int16_t acks, std::int16_t version = 9) {
         protocol::produce_request req;
         req.acks = acks;
         req.timeout_ms = 5'000;
@@ -255,12 +260,14 @@ protected:
         auto& part = t.partition_data.emplace_back();
         part.index = p;
         part.records = protocol::records::owned(make_batch(value));
-        auto r = call<protocol::produce_response>(to, std::move(req), 9);
+        auto r = call<protocol::produce_response>(to, std::move(req), version);
         produced out;
         if (!r || r->responses.size() != 1 || r->responses[0].partition_responses.size() != 1) return out;
         const auto& pr = r->responses[0].partition_responses[0];
         out.error = static_cast<model::error_code>(pr.error_code);
         out.base_offset = pr.base_offset;
+        out.leader_hint = pr.current_leader.leader_id.value();
+        for (const auto& e : r->node_endpoints) out.endpoints.push_back(e.node_id.value());
         return out;
     }
 
@@ -333,6 +340,11 @@ TEST_F(replicated_partition_test, TheLeaderTakesProducesAndTheFollowersSendClien
         if (id == l) continue;
         EXPECT_EQ(produce(id, 0, "misdirected", -1).error, model::error_code::not_leader_or_follower) << "broker " << id;
         EXPECT_EQ(fetch(id, 0, 0).error, model::error_code::not_leader_or_follower) << "broker " << id;
+        // Produce v10+ names the leader and where it listens (KIP-951).
+        auto hinted = produce(id, 0, "misdirected", -1, 10);
+        EXPECT_EQ(hinted.error, model::error_code::not_leader_or_follower);
+        EXPECT_EQ(hinted.leader_hint, l) << "broker " << id;
+        EXPECT_EQ(hinted.endpoints, std::vector<std::int32_t>{l}) << "broker " << id;
     }
     // Nothing the followers refused was written anywhere; every broker ends with the same records.
     const std::vector<std::string> expected{"all-0", "all-1", "all-2", "all-3", "all-4", "one"};
