@@ -60,6 +60,22 @@ auto controller::on_controller(F fn) -> std::invoke_result_t<F> {
     return shards_.invoke_on(0, std::move(fn));
 }
 
+bool controller::apply_record(topic_table::builder& builder, const decoded_record& d, std::string& error) {
+    if (auto* f = std::get_if<protocol::feature_level_record>(&d.record)) {
+        if (f->name == metadata_format_feature && f->feature_level > metadata_format_level) {
+            error = "written by a newer Tributary (format level " + std::to_string(f->feature_level) +
+                    ", this version reads up to " + std::to_string(metadata_format_level) + ")";
+            return false;
+        }
+        return true;
+    }
+    if (auto* p = std::get_if<protocol::producer_ids_record>(&d.record)) {
+        next_producer_id_block_ = std::max(next_producer_id_block_, p->next_producer_id);
+        return true;
+    }
+    return builder.apply(d.record, &error);
+}
+
 awaitable<void> controller::start() {
     if (transport_ != nullptr) {
         auto ex = co_await asio::this_coro::executor;
@@ -112,19 +128,7 @@ awaitable<void> controller::start() {
     std::size_t records = 0;
     auto apply = [&](model::offset, const decoded_record& d, std::string& error) {
         ++records;
-        if (auto* f = std::get_if<protocol::feature_level_record>(&d.record)) {
-            if (f->name == metadata_format_feature && f->feature_level > metadata_format_level) {
-                error = "written by a newer Tributary (format level " + std::to_string(f->feature_level) +
-                        ", this version reads up to " + std::to_string(metadata_format_level) + ")";
-                return false;
-            }
-            return true;
-        }
-        if (auto* p = std::get_if<protocol::producer_ids_record>(&d.record)) {
-            next_producer_id_block_ = std::max(next_producer_id_block_, p->next_producer_id);
-            return true;
-        }
-        return builder.apply(d.record, &error);
+        return apply_record(builder, d, error);
     };
     metadata_log::replay_fn replay_fn = apply;
     auto replay = log_->replay(std::move(replay_fn));
@@ -154,6 +158,16 @@ awaitable<void> controller::start() {
 }
 
 awaitable<void> controller::stop() {
+    co_await stop_changes();
+    if (log_) co_await log_->close();
+}
+
+awaitable<void> controller::abandon() {
+    co_await stop_changes();
+    if (log_) co_await log_->abandon();
+}
+
+awaitable<void> controller::stop_changes() {
     co_await acquire();
     stopped_ = true;
     release();
@@ -164,21 +178,6 @@ awaitable<void> controller::stop() {
         changed_->notify();
         while (applier_running_) co_await applier_done_->wait();
     }
-    if (log_) co_await log_->close();
-}
-
-awaitable<void> controller::abandon() {
-    co_await acquire();
-    stopped_ = true;
-    release();
-    for (auto& [id, c] : controller_clients_) co_await c->close();
-    if (log_ && log_->replica() != nullptr) {
-        transport_->remove(metadata_group());
-        co_await log_->replica()->stop();
-        changed_->notify();
-        while (applier_running_) co_await applier_done_->wait();
-    }
-    if (log_) co_await log_->abandon();
 }
 
 awaitable<void> controller::applier() {
@@ -204,19 +203,7 @@ awaitable<bool> controller::apply_committed(model::offset end) {
     std::size_t records = 0;
     auto apply = [&](model::offset, const decoded_record& d, std::string& error) {
         ++records;
-        if (auto* f = std::get_if<protocol::feature_level_record>(&d.record)) {
-            if (f->name == metadata_format_feature && f->feature_level > metadata_format_level) {
-                error = "written by a newer Tributary (format level " + std::to_string(f->feature_level) +
-                        ", this version reads up to " + std::to_string(metadata_format_level) + ")";
-                return false;
-            }
-            return true;
-        }
-        if (auto* p = std::get_if<protocol::producer_ids_record>(&d.record)) {
-            next_producer_id_block_ = std::max(next_producer_id_block_, p->next_producer_id);
-            return true;
-        }
-        return builder.apply(d.record, &error);
+        return apply_record(builder, d, error);
     };
     metadata_log::replay_fn fn = apply;
     auto replay = log_->replay(std::move(fn), applied_, end);

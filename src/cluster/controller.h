@@ -152,6 +152,12 @@ private:
     awaitable<producer_id_allocation> allocate_producer_id_here();
     awaitable<void> acquire();
     void release();
+    // stop() and abandon() up to the log: waits for the change in flight, refuses new ones, closes the
+    // forwarding clients and stops the replica and the applier.
+    awaitable<void> stop_changes();
+    // Applies one replayed record: topics and configs to `builder`, producer id blocks and the format
+    // level here. False, with the reason, for a record that does not apply.
+    bool apply_record(topic_table::builder& builder, const decoded_record& d, std::string& error);
     // Quorum mode: applies what is committed and publishes it, until stopped.
     awaitable<void> applier();
     // Applies committed records in [applied_, end) to the table; false (logged) if one does not apply.

@@ -10,12 +10,12 @@ temp dir, removed by close().
 Settings, and how they differ from kafka_cluster.py:
   default.replication.factor=3, num.partitions=3, auto.create.topics.enable=false,
   unclean.leader.election.enable=false: as for Kafka
-  min.insync.replicas=2: as for Kafka, but Tributary accepts and ignores it (not implemented); acks=all
-    waits for a Raft majority (2 of 3), which is what min ISR 2 with RF 3 gives in Kafka
+  min.insync.replicas=2, replica.lag.time.max.ms=10000: as for Kafka. acks=all also waits for a Raft
+    majority (2 of 3) whatever the ISR; an acks=all write is refused while fewer than 2 are in sync
   offsets.topic.replication.factor=1 and transaction.state.log.replication.factor=1 (Kafka: 3); the
     harness's producers do not use transactions, and its consumers commit no offsets
-  no replica.lag.time.max.ms: Tributary has no ISR; Metadata lists every replica as in sync, so run.py's
-    "full ISR" wait only checks that every node knows a leader for every partition
+  ISR: only a partition's leader knows its in-sync replicas; Metadata from another broker lists every
+    replica, so run.py's "full ISR" wait is exact only in the leader's answer
   --smp 2 (as tests/integration/test_cluster.py; Tributary's default is one event-loop thread per core):
     partitions spread over two shards per broker; an idle broker does not spin, so three fit on 2 cores
 Readiness: Metadata lists the --voters brokers from the start (Kafka lists only unfenced brokers), so a
@@ -63,6 +63,7 @@ class TributaryCluster(Cluster):
             "transaction.state.log.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
             "unclean.leader.election.enable": "false",
+            "replica.lag.time.max.ms": "10000",
             "auto.create.topics.enable": "false",
         }
         props.update(self.extra_props)

@@ -176,7 +176,9 @@ awaitable<std::optional<protocol::produce_response>> produce_handler::handle(req
             auto view = part.records.data();
             bytes::mutable_bytes_view batches(const_cast<bytes::byte*>(view.data()), view.size());
             appends.push_back(append_item{slot, model::topic_partition{t->name, part.index}, batches,
-                                          req.acks == -1 ? min_insync_replicas(*t, topics->broker_configs()) : 1});
+                                          req.acks == -1 && t->replication_factor() > 1
+                                              ? min_insync_replicas(*t, topics->broker_configs())
+                                              : 1});
         }
     }
 

@@ -17,6 +17,7 @@
 
 #include "cluster/partition_manager.h"
 #include "cluster_test_util.h"
+#include "in_process_brokers.h"
 #include "kafka/request_context.h"
 #include "net/shard_set.h"
 #include "protocol/messages/api_versions_request.h"
@@ -44,11 +45,8 @@ struct tuning {
     std::function<void(int node, raft::config&)> raft;
 };
 
-// Runs `fn()` (returning awaitable<T>) on `ex` and waits for it from the test thread.
-template <typename F>
-auto run_on(asio::any_io_executor ex, F fn) {
-    return asio::co_spawn(ex, std::move(fn), asio::use_future).get();
-}
+using test::eventually;
+using test::run_on;
 
 bytes::byte_vector make_batch(int i) {
     protocol::record_batch_builder b;
@@ -123,7 +121,7 @@ public:
         stores_.clear();
         // The disk thread outlives this run: every task the logs queued must be finished and destroyed
         // (each holds an executor of a shard, which counts as work on it) before the shards go.
-        wait_for_disk();
+        test::wait_for_disk(disk_);
         shards_->stop();
         shards_->join();
         server_.reset();
@@ -175,19 +173,6 @@ public:
     }
 
 private:
-    // The disk thread runs its tasks in order and destroys each before the next: once this one runs,
-    // every earlier task is gone.
-    void wait_for_disk() {
-        struct fence final : storage::disk_task {
-            std::promise<void> done;
-            void run() override { done.set_value(); }
-        };
-        auto f = std::make_unique<fence>();
-        auto done = f->done.get_future();
-        disk_.submit(std::move(f));
-        done.wait();
-    }
-
     void start_replica(std::int32_t p) {
         const unsigned s = shard_of(p);
         run_on(shards_->executor(s), [this, p, s]() -> awaitable<void> {
@@ -274,15 +259,6 @@ protected:
             if (l != 0 && nodes_[l]->replicate(p, make_batch(i))) return true;
         }
         return false;
-    }
-
-    bool eventually(const std::function<bool()>& pred, std::chrono::seconds deadline = 10s) {
-        const auto until = std::chrono::steady_clock::now() + deadline;
-        while (!pred()) {
-            if (std::chrono::steady_clock::now() > until) return false;
-            std::this_thread::sleep_for(10ms);
-        }
-        return true;
     }
 
     tuning tuning_;
@@ -419,15 +395,7 @@ class raft_handlers_test : public raft_transport_test {
 protected:
     template <typename Response, typename Request>
     util::result<Response, rpc::rpc_error> call(int to, Request request, std::int16_t version) {
-        asio::io_context io;
-        rpc::client c(io.get_executor(), {.host = "127.0.0.1", .port = nodes_[to]->port()});
-        std::optional<util::result<Response, rpc::rpc_error>> out;
-        asio::co_spawn(io, [&]() -> awaitable<void> {
-            out = co_await c.call<Response>(std::move(request), version, 5s);
-            co_await c.close();
-        }, asio::detached);
-        io.run();
-        return std::move(*out);
+        return test::call_broker<Response>(nodes_[to]->port(), std::move(request), version, 5s);
     }
 };
 

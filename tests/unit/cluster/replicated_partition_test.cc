@@ -17,6 +17,7 @@
 #include "cluster/partition_manager.h"
 #include "cluster/raft_transport.h"
 #include "cluster_test_util.h"
+#include "in_process_brokers.h"
 #include "kafka/fetch_session.h"
 #include "kafka/request_context.h"
 #include "net/shard_set.h"
@@ -40,10 +41,8 @@ using namespace std::chrono_literals;
 constexpr unsigned shard_count = 2;
 constexpr std::int32_t partition_count = 2;
 
-template <typename F>
-auto run_on(asio::any_io_executor ex, F fn) {
-    return asio::co_spawn(ex, std::move(fn), asio::use_future).get();
-}
+using test::eventually;
+using test::run_on;
 
 bytes::byte_vector make_batch(const std::string& value) {
     protocol::record_batch_builder b;
@@ -126,7 +125,7 @@ public:
                 co_await transports_[s]->stop();
             });
         }
-        wait_for_disk();
+        test::wait_for_disk(disk_);
         shards_->stop();
         shards_->join();
         server_.reset();
@@ -184,17 +183,6 @@ public:
     }
 
 private:
-    void wait_for_disk() {
-        struct fence final : storage::disk_task {
-            std::promise<void> done;
-            void run() override { done.set_value(); }
-        };
-        auto f = std::make_unique<fence>();
-        auto done = f->done.get_future();
-        disk_.submit(std::move(f));
-        done.wait();
-    }
-
     int id_;
     std::map<int, std::uint16_t> ports_;
     std::shared_ptr<const topic_table> topics_;
@@ -234,15 +222,7 @@ protected:
 
     template <typename Response, typename Request>
     util::result<Response, rpc::rpc_error> call(int to, Request request, std::int16_t version) {
-        asio::io_context io;
-        rpc::client c(io.get_executor(), {.host = "127.0.0.1", .port = brokers_[to]->port()});
-        std::optional<util::result<Response, rpc::rpc_error>> out;
-        asio::co_spawn(io, [&]() -> awaitable<void> {
-            out = co_await c.call<Response>(std::move(request), version, 10s);
-            co_await c.close();
-        }, asio::detached);
-        io.run();
-        return std::move(*out);
+        return test::call_broker<Response>(brokers_[to]->port(), std::move(request), version, 10s);
     }
 
     struct produced {
@@ -308,15 +288,6 @@ protected:
             std::this_thread::sleep_for(20ms);
         }
         return last;
-    }
-
-    bool eventually(const std::function<bool()>& pred, std::chrono::seconds deadline = 10s) {
-        const auto until = std::chrono::steady_clock::now() + deadline;
-        while (!pred()) {
-            if (std::chrono::steady_clock::now() > until) return false;
-            std::this_thread::sleep_for(10ms);
-        }
-        return true;
     }
 
     std::map<int, std::unique_ptr<broker>> brokers_;
